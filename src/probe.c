@@ -448,7 +448,7 @@ static void conn_put(struct scanner *sc, struct conn *c)
     sc->free_conns = c;
 }
 
-static enum start_rc start_connect(struct scanner *sc, const struct cs_endpoint *ep, uint64_t now)
+static enum start_rc start_connect(struct scanner *sc, const struct cs_endpoint *ep)
 {
     struct sockaddr_storage ss;
     socklen_t sslen = cs_addr_to_sockaddr(&ep->addr, ep->port, &ss);
@@ -458,7 +458,7 @@ static enum start_rc start_connect(struct scanner *sc, const struct cs_endpoint 
         return START_LATER;
     c->sc = sc;
     c->ep = *ep;
-    c->start_us = now;
+    c->start_us = now_us(); /* not the batch time: launching thousands takes a while */
     c->state = CONN_CONNECTING;
     c->fd = socket(ep->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
@@ -474,14 +474,14 @@ static enum start_rc start_connect(struct scanner *sc, const struct cs_endpoint 
     sc->inflight++;
     if (connect(c->fd, (struct sockaddr *)&ss, sslen) == 0) {
         watch(c, EPOLL_CTL_ADD, EPOLLIN);
-        on_connected(c, now);
+        on_connected(c, c->start_us);
         return START_OK;
     }
     int error = errno;
     if (error == EINPROGRESS) {
         watch(c, EPOLL_CTL_ADD, EPOLLOUT);
         if (!cs_timerheap_arm(&sc->timers, &c->timer,
-                              now + (uint64_t)sc->opts->connect_timeout_ms * 1000)) {
+                              c->start_us + (uint64_t)sc->opts->connect_timeout_ms * 1000)) {
             close(c->fd);
             sc->inflight--;
             conn_put(sc, c);
@@ -508,17 +508,21 @@ static uint64_t rate_slot(const struct scanner *sc)
     return sc->t0_us + sc->started * 1000000u / sc->opts->rate;
 }
 
+/* Starts connections up to the concurrency limit, at most a batch per turn
+ * of the loop so that the answers to earlier ones are read promptly and
+ * their elapsed times stay true. */
 static void launch_more(struct scanner *sc)
 {
     uint64_t now = now_us();
     struct cs_endpoint ep;
+    unsigned batch = 256;
 
-    while (sc->inflight < sc->opts->concurrency && !sc->blocked) {
+    while (batch-- > 0 && sc->inflight < sc->opts->concurrency && !sc->blocked) {
         if (rate_slot(sc) > now)
             break;
         if (!cs_plan_peek(sc->plan, &sc->cursor, &ep))
             break;
-        if (start_connect(sc, &ep, now) == START_LATER) {
+        if (start_connect(sc, &ep) == START_LATER) {
             sc->blocked = true;
             break;
         }
@@ -533,6 +537,11 @@ static int next_wait_ms(const struct scanner *sc, uint64_t now)
 {
     uint64_t wake = UINT64_MAX;
     struct cs_timer *t = cs_timerheap_peek(&sc->timers);
+
+    /* More to launch now: only poll. */
+    if (sc->inflight < sc->opts->concurrency && !sc->blocked && sc->started < sc->plan->total &&
+        rate_slot(sc) <= now)
+        return 0;
     if (t != NULL)
         wake = t->deadline;
     if (sc->opts->rate && sc->started < sc->plan->total && rate_slot(sc) < wake)

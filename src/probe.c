@@ -105,7 +105,9 @@ static int capture_chain(X509_STORE_CTX *store, void *arg)
 
 static void note_alert(const SSL *ssl, int where, int ret)
 {
-    if (where & SSL_CB_READ_ALERT) {
+    /* SSL_CB_READ_ALERT shares its SSL_CB_ALERT bit with alerts we send:
+     * only alerts read from the server name the server's complaint. */
+    if ((where & SSL_CB_ALERT) && (where & SSL_CB_READ)) {
         struct conn *c = SSL_get_ex_data(ssl, conn_ex_index);
         if (c != NULL)
             c->alert = ret & 0xff;

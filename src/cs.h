@@ -11,12 +11,13 @@
  * detail goes into the caller's error buffer, never into a global. */
 enum cs_rc {
     CS_OK = 0,
-    CS_ERR_USAGE,   /* bad input from the user: target, port, option */
-    CS_ERR_NOMEM,   /* allocation failed */
-    CS_ERR_IO,      /* a file or socket operation failed */
-    CS_ERR_TLS,     /* OpenSSL could not be set up */
-    CS_ERR_DNS,     /* the resolver could not be set up */
-    CS_ERR_RUNTIME, /* anything else that stops the run */
+    CS_ERR_USAGE,       /* bad input from the user: target, port, option */
+    CS_ERR_NOMEM,       /* allocation failed */
+    CS_ERR_IO,          /* a file or socket operation failed */
+    CS_ERR_TLS,         /* OpenSSL could not be set up */
+    CS_ERR_DNS,         /* the resolver could not be set up */
+    CS_ERR_RUNTIME,     /* anything else that stops the run */
+    CS_ERR_INTERRUPTED, /* the user asked to stop */
 };
 
 /* Size callers give to error buffers: long enough for one line naming the

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct cs_output {
@@ -64,6 +65,12 @@ enum cs_rc cs_output_open(enum cs_format format, const char *path, struct cs_out
         }
         snprintf(o->tmp_path, len, "%s.tmp.XXXXXX", path);
         int fd = mkstemp(o->tmp_path);
+        /* mkstemp makes the file 0600; give it the mode a plain fopen
+         * would, so the report is readable as the user expects. */
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fd >= 0)
+            (void)fchmod(fd, 0666 & ~mask);
         if (fd < 0 || (o->f = fdopen(fd, "w")) == NULL) {
             enum cs_rc rc =
                 cs_fail(err, errlen, CS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));

@@ -587,6 +587,10 @@ enum cs_rc cs_scan_run(const struct cs_plan *plan, const struct cs_scan_opts *op
     sc.next_progress_us = sc.t0_us + (uint64_t)callbacks->progress_interval_ms * 1000;
 
     for (;;) {
+        if (opts->stop != NULL && *opts->stop) {
+            rc = cs_fail(err, errlen, CS_ERR_INTERRUPTED, "interrupted");
+            goto out;
+        }
         launch_more(&sc);
         if (sc.inflight == 0) {
             if (sc.blocked) {
@@ -623,7 +627,7 @@ enum cs_rc cs_scan_run(const struct cs_plan *plan, const struct cs_scan_opts *op
     }
     report_progress(&sc, now_us());
 out:
-    /* Only reached early on a local failure: drop what is in flight. */
+    /* Only reached early (a local failure or a stop): drop what is in flight. */
     for (size_t i = sc.timers.count; i > 0; i--) {
         struct conn *c = (struct conn *)sc.timers.items[i - 1];
         conn_release(c);

@@ -17,11 +17,16 @@
 #include "status.h"
 #include "target.h"
 
+#include <signal.h>
+
 struct cs_scan_opts {
     unsigned connect_timeout_ms;  /* SYN to connected */
     unsigned download_timeout_ms; /* connected to chain received: a deadline */
     unsigned concurrency;         /* connections in flight, at least 1 */
     unsigned rate;                /* new connections per second; 0 = unlimited */
+    /* When set (by a signal handler, say) and *stop becomes non-zero, the
+     * scan drops what is in flight and returns CS_ERR_INTERRUPTED. */
+    const volatile sig_atomic_t *stop;
 };
 
 struct cs_scan_callbacks {

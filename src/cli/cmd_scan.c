@@ -8,6 +8,7 @@
 #include "target.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,13 @@ static const char scan_help[] =
     "\n"
     "Exit status: 0 when the scan ran, whatever the endpoints answered;\n"
     "2 on a usage error (nothing is sent); 1 on a runtime failure.\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+    stop_requested = 1;
+}
 
 struct scan_run {
     struct cs_output *out;
@@ -341,7 +349,12 @@ int cs_cmd_scan(int argc, char **argv)
         .download_timeout_ms = a.download_timeout_ms,
         .concurrency = a.concurrency,
         .rate = a.rate,
+        .stop = &stop_requested,
     };
+    /* Ctrl-C ends the scan cleanly: no half-written -o file is left. */
+    struct sigaction sa = {.sa_handler = request_stop};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     struct cs_scan_callbacks cbs = {
         .on_result = on_result,
         .on_progress = on_progress,
@@ -353,8 +366,10 @@ int cs_cmd_scan(int argc, char **argv)
     if (run.progress)
         cs_progress_clear();
     if (rc != CS_OK) {
-        fprintf(stderr, "certsweep scan: %s\n", err);
+        fprintf(stderr, "certsweep scan: %s%s%s%s\n", err, a.output ? "; " : "",
+                a.output ? a.output : "", a.output ? " not written" : "");
         cs_output_close(&run.out, false, NULL, 0);
+        status = rc == CS_ERR_INTERRUPTED ? 130 : CS_EXIT_RUNTIME;
         goto out;
     }
     if (cs_output_close(&run.out, true, err, sizeof(err)) != CS_OK) {

@@ -201,6 +201,10 @@ static void finish_connect_error(struct conn *c, int error)
     case EAFNOSUPPORT:
         finish(c, CS_STATUS_HOST_UNREACHABLE, "network_unreachable");
         break;
+    case EADDRNOTAVAIL:
+    case EAGAIN:
+        finish(c, CS_STATUS_HOST_UNREACHABLE, "no_local_address");
+        break;
     case EACCES:
     case EPERM:
         finish(c, CS_STATUS_HOST_UNREACHABLE, "blocked_locally");
@@ -491,8 +495,10 @@ static enum start_rc start_connect(struct scanner *sc, const struct cs_endpoint 
         }
         return START_OK;
     }
-    if (error == EAGAIN || error == EADDRNOTAVAIL) {
-        /* No local port free for this destination: retry once one is. */
+    if ((error == EAGAIN || error == EADDRNOTAVAIL) && sc->inflight > 1) {
+        /* No local port free for this destination: retry once one is. With
+         * nothing else in flight none will be: then it is this endpoint's
+         * result (no source address for it, say), reported below. */
         close(c->fd);
         sc->inflight--;
         conn_put(sc, c);

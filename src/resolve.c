@@ -84,9 +84,12 @@ static void drain(ares_channel channel)
 
         for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
             short events = 0;
-            if (ARES_GETSOCK_READABLE(bitmask, i))
+            /* c-ares's ARES_GETSOCK_WRITABLE shifts a signed 1 into the sign
+             * bit for the last socket (undefined behaviour): test unsigned. */
+            unsigned bits = (unsigned)bitmask;
+            if ((bits >> i) & 1u)
                 events |= POLLIN;
-            if (ARES_GETSOCK_WRITABLE(bitmask, i))
+            if ((bits >> (i + ARES_GETSOCK_MAXNUM)) & 1u)
                 events |= POLLOUT;
             if (events)
                 pfd[n++] = (struct pollfd){.fd = socks[i], .events = events};

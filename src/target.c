@@ -466,9 +466,11 @@ static void sort_and_merge(struct span_vec *sv)
         struct cs_span *cur = &sv->v[out], *next = &sv->v[i];
         bool same_key =
             cur->port == next->port && cur->family == next->family && cur->sni == next->sni;
-        /* Merge overlapping and touching runs; cur->last + 1 cannot wrap
-         * because ranges never reach the top of the 128-bit space. */
-        if (same_key && next->first <= cur->last + 1) {
+        /* Merge overlapping and touching runs. A run may end at the very top
+         * of the IPv6 space, where cur->last + 1 would wrap to 0. */
+        bool touches = next->first <= cur->last ||
+                       (cur->last != ~(cs_u128)0 && next->first == cur->last + 1);
+        if (same_key && touches) {
             if (next->last > cur->last)
                 cur->last = next->last;
         } else {
@@ -608,7 +610,8 @@ enum cs_rc cs_plan_build(const struct cs_target_list *targets,
     if (excludes != NULL && excludes->count > 0) {
         if (!collect(plan, excludes, &all_ports, NULL, false, &ex))
             goto out;
-        qsort(ex.v, ex.n, sizeof(*ex.v), excl_cmp);
+        if (ex.n > 0)
+            qsort(ex.v, ex.n, sizeof(*ex.v), excl_cmp);
         if (!subtract(&sv, &ex))
             goto out;
     }

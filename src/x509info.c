@@ -15,7 +15,8 @@ static char *bio_to_string(BIO *bio)
     char *s = malloc((size_t)len + 1);
     if (s == NULL)
         return NULL;
-    memcpy(s, data, (size_t)len);
+    if (len > 0) /* an empty name leaves the BIO without a buffer */
+        memcpy(s, data, (size_t)len);
     s[len] = '\0';
     return s;
 }
@@ -226,8 +227,9 @@ enum cs_rc cs_cert_facts_get(X509 *cert, struct cs_cert_facts *facts, char *err,
     facts->key_bits = key ? EVP_PKEY_get_bits(key) : 0;
     int sig_nid = X509_get_signature_nid(cert);
     facts->sig_alg = sig_nid != NID_undef ? OBJ_nid2ln(sig_nid) : "unknown";
-    /* Name match plus key identifiers; the signature itself is not checked. */
-    facts->self_signed = X509_self_signed(cert, 0) == 1;
+    /* Issuer equals subject and the certificate's own key verifies its
+     * signature: a name match alone would call a forged look-alike a root. */
+    facts->self_signed = X509_self_signed(cert, 1) == 1;
     return CS_OK;
 }
 

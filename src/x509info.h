@@ -26,7 +26,7 @@ struct cs_cert_facts {
     const char *key_type; /* "RSA", "EC", "Ed25519", ...: static */
     int key_bits;
     const char *sig_alg; /* OpenSSL long name, e.g. "sha256WithRSAEncryption": static */
-    bool self_signed;    /* issuer name equals subject and the keys match */
+    bool self_signed;    /* issuer equals subject, signed by its own key */
     char *pem;
     size_t der_len;
 };

@@ -10,7 +10,7 @@ packages="
   openssl python3 iproute2
 "
 # What only the benchmark needs; `scripts/install-deps.sh --bench`.
-bench_packages="nginx-light nmap hyperfine iptables valgrind time"
+bench_packages="nginx-light nmap hyperfine iptables valgrind time jq gawk"
 
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages $bench_packages"

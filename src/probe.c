@@ -124,7 +124,7 @@ static SSL_CTX *make_ctx(char *err, size_t errlen)
      * signatures of any strength (security level 0). Nothing is verified. */
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION) ||
         !SSL_CTX_set_max_proto_version(ctx, 0) ||
-        !SSL_CTX_set_cipher_list(ctx, "ALL:!aNULL:@SECLEVEL=0"))
+        !SSL_CTX_set_cipher_list(ctx, "ALL:!aNULL:!PSK:!SRP:@SECLEVEL=0"))
         goto fail;
     SSL_CTX_set_security_level(ctx, 0);
     /* Old servers without RFC 5746 would otherwise be refused. */
@@ -149,8 +149,14 @@ static void conn_release(struct conn *c)
 {
     struct scanner *sc = c->sc;
     cs_timerheap_disarm(&sc->timers, &c->timer);
-    if (c->fd >= 0)
+    if (c->fd >= 0) {
+        /* Close with a reset, not a FIN: the handshake is abandoned anyway,
+         * and the scanner keeps no socket in TIME_WAIT for it. */
+        struct linger abort_on_close = {.l_onoff = 1, .l_linger = 0};
+        if (c->state == CONN_HANDSHAKING)
+            setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof(abort_on_close));
         close(c->fd); /* also removes it from the epoll set */
+    }
     SSL_free(c->ssl);
     sk_X509_pop_free(c->chain, X509_free);
     memset(c, 0, sizeof(*c));

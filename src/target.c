@@ -468,8 +468,8 @@ static void sort_and_merge(struct span_vec *sv)
             cur->port == next->port && cur->family == next->family && cur->sni == next->sni;
         /* Merge overlapping and touching runs. A run may end at the very top
          * of the IPv6 space, where cur->last + 1 would wrap to 0. */
-        bool touches = next->first <= cur->last ||
-                       (cur->last != ~(cs_u128)0 && next->first == cur->last + 1);
+        bool touches =
+            next->first <= cur->last || (cur->last != ~(cs_u128)0 && next->first == cur->last + 1);
         if (same_key && touches) {
             if (next->last > cur->last)
                 cur->last = next->last;

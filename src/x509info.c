@@ -192,20 +192,27 @@ static char *cert_pem(X509 *cert)
     return s;
 }
 
-enum cs_rc cs_cert_facts_get(X509 *cert, struct cs_cert_facts *facts, char *err, size_t errlen)
+enum cs_rc cs_cert_sha256(X509 *cert, char *out)
 {
     unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     int derlen = i2d_X509(cert, &der);
+    bool ok = derlen > 0 && EVP_Digest(der, (size_t)derlen, md, &mdlen, EVP_sha256(), NULL);
 
-    if (derlen <= 0 || !EVP_Digest(der, (size_t)derlen, md, &mdlen, EVP_sha256(), NULL)) {
-        OPENSSL_free(der);
-        return cs_fail(err, errlen, CS_ERR_TLS, "cannot encode certificate");
-    }
     OPENSSL_free(der);
-    facts->der_len = (size_t)derlen;
+    if (!ok)
+        return CS_ERR_TLS;
     for (unsigned i = 0; i < mdlen; i++)
-        snprintf(facts->sha256 + 2 * i, 3, "%02x", md[i]);
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    return CS_OK;
+}
+
+enum cs_rc cs_cert_facts_get(X509 *cert, struct cs_cert_facts *facts, char *err, size_t errlen)
+{
+    int derlen = i2d_X509(cert, NULL);
+    if (derlen <= 0 || cs_cert_sha256(cert, facts->sha256) != CS_OK)
+        return cs_fail(err, errlen, CS_ERR_TLS, "cannot encode certificate");
+    facts->der_len = (size_t)derlen;
 
     facts->subject = name_rfc4514(X509_get_subject_name(cert));
     facts->issuer = name_rfc4514(X509_get_issuer_name(cert));
@@ -228,8 +235,9 @@ enum cs_rc cs_cert_facts_get(X509 *cert, struct cs_cert_facts *facts, char *err,
     int sig_nid = X509_get_signature_nid(cert);
     facts->sig_alg = sig_nid != NID_undef ? OBJ_nid2ln(sig_nid) : "unknown";
     /* Issuer equals subject and the certificate's own key verifies its
-     * signature: a name match alone would call a forged look-alike a root. */
-    facts->self_signed = X509_self_signed(cert, 1) == 1;
+     * signature: a name match alone would call a forged look-alike a root.
+     * The name check comes first because the signature check is costly. */
+    facts->self_signed = X509_self_signed(cert, 0) == 1 && X509_self_signed(cert, 1) == 1;
     return CS_OK;
 }
 

@@ -31,6 +31,10 @@ struct cs_cert_facts {
     size_t der_len;
 };
 
+/* Writes the lowercase hex SHA-256 of cert's DER into out (65 bytes with
+ * the NUL): the identity of a certificate everywhere in certsweep. */
+enum cs_rc cs_cert_sha256(X509 *cert, char *out);
+
 /* Extracts the facts of cert into facts (which the caller zeroes). On error
  * whatever was filled is freed. Release with cs_cert_facts_clear(). */
 enum cs_rc cs_cert_facts_get(X509 *cert, struct cs_cert_facts *facts, char *err, size_t errlen);

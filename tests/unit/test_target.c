@@ -946,9 +946,8 @@ static void test_plan_cursor_stops_at_end(void **state)
     cs_target_list_free(&targets);
 }
 
-/* sort_and_merge() merges when next->first <= cur->last + 1, which wraps to
- * 0 for a run ending at ffff:...:ffff: the overlapping run is kept apart and
- * the last address is yielded twice (total 17, not 16). */
+/* A run ending at ffff:...:ffff merges with one that overlaps it: the last
+ * address is yielded once. */
 static void test_plan_merges_overlapping_runs_at_top_of_ipv6_space(void **state)
 {
     struct cs_target_list targets = {0};
@@ -962,9 +961,8 @@ static void test_plan_merges_overlapping_runs_at_top_of_ipv6_space(void **state)
     cs_target_list_free(&targets);
 }
 
-/* cs_plan_build() calls qsort(ex.v, 0, ...) with ex.v == NULL when the
- * exclusions give no address (a hostname exclusion that did not resolve):
- * undefined behaviour, which UBSan stops on. */
+/* An exclusion that gives no address (a hostname that did not resolve)
+ * removes nothing and is not reported. */
 static void test_plan_exclusion_without_addresses_is_ignored(void **state)
 {
     struct cs_target_list targets = {0}, excludes = {0};

@@ -18,6 +18,9 @@ enum cs_rc {
     CS_ERR_DNS,         /* the resolver could not be set up */
     CS_ERR_RUNTIME,     /* anything else that stops the run */
     CS_ERR_INTERRUPTED, /* the user asked to stop */
+    CS_ERR_NOT_FOUND,   /* a looked-up row does not exist */
+    CS_ERR_BUSY,        /* another process holds what is needed */
+    CS_ERR_STORE,       /* the inventory database failed */
 };
 
 /* Size callers give to error buffers: long enough for one line naming the

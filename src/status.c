@@ -1,5 +1,7 @@
 #include "status.h"
 
+#include <string.h>
+
 static const char *const status_names[CS_STATUS_COUNT] = {
     [CS_STATUS_TIMED_OUT_CONNECTING] = "timed_out_connecting",
     [CS_STATUS_TIMED_OUT_DOWNLOADING] = "timed_out_downloading",
@@ -14,4 +16,14 @@ static const char *const status_names[CS_STATUS_COUNT] = {
 const char *cs_status_name(enum cs_status status)
 {
     return (unsigned)status < CS_STATUS_COUNT ? status_names[status] : "unknown";
+}
+
+bool cs_status_parse(const char *name, enum cs_status *out)
+{
+    for (int s = 0; s < CS_STATUS_COUNT; s++)
+        if (strcmp(name, status_names[s]) == 0) {
+            *out = (enum cs_status)s;
+            return true;
+        }
+    return false;
 }

@@ -8,6 +8,7 @@
 #include "target.h"
 
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 enum cs_status {
@@ -24,6 +25,9 @@ enum cs_status {
 
 /* The wire name of a status, e.g. "timed_out_connecting". */
 const char *cs_status_name(enum cs_status status);
+
+/* The status of a wire name; false for an unknown name. */
+bool cs_status_parse(const char *name, enum cs_status *out);
 
 /*
  * One endpoint's outcome, handed to the caller's result callback. Everything

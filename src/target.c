@@ -260,6 +260,7 @@ static enum cs_rc list_push(struct cs_target_list *list, const struct cs_target 
 static void target_clear(struct cs_target *t)
 {
     free(t->host);
+    free(t->sni);
     free(t->addrs);
     cs_portlist_free(&t->ports);
     memset(t, 0, sizeof(*t));
@@ -551,7 +552,7 @@ static bool collect(struct cs_plan *plan, const struct cs_target_list *list,
     for (size_t i = 0; i < list->count; i++) {
         const struct cs_target *t = &list->items[i];
         const struct cs_portlist *ports = t->ports.count ? &t->ports : default_ports;
-        const char *name = t->kind == CS_TARGET_HOST ? t->host : sni;
+        const char *name = t->kind == CS_TARGET_HOST ? t->host : t->sni ? t->sni : sni;
         const char *interned = interning ? intern(plan, name) : NULL;
 
         if (interning && name != NULL && interned == NULL)

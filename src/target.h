@@ -66,6 +66,7 @@ struct cs_target {
     cs_u128 first, last;      /* CS_TARGET_RANGE: inclusive */
     char *host;               /* CS_TARGET_HOST: owned */
     struct cs_portlist ports; /* empty: the scan's default ports */
+    char *sni;                /* CS_TARGET_RANGE: SNI for this target only; owned, may be NULL */
     struct cs_addr *addrs;    /* CS_TARGET_HOST after resolution: owned */
     size_t naddrs;
     const char *dns_error; /* CS_TARGET_HOST when resolution failed: static string */

@@ -1,0 +1,224 @@
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cs_store_ops *backend_for(const char *location)
+{
+    if (strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0)
+        return &cs_store_pg_ops;
+    return &cs_store_sqlite_ops;
+}
+
+enum cs_rc cs_store_open(const char *location, struct cs_store **out, char *err, size_t errlen)
+{
+    const struct cs_store_ops *ops = backend_for(location);
+    enum cs_rc rc = ops->open(location, out, err, errlen);
+    if (rc == CS_OK)
+        (*out)->ops = ops;
+    return rc;
+}
+
+void cs_store_close(struct cs_store **s)
+{
+    if (s == NULL || *s == NULL)
+        return;
+    (*s)->ops->close(*s);
+    *s = NULL;
+}
+
+enum cs_rc cs_store_begin(struct cs_store *s, char *err, size_t errlen)
+{
+    return s->ops->exec(s, "BEGIN", err, errlen);
+}
+
+enum cs_rc cs_store_commit(struct cs_store *s, char *err, size_t errlen)
+{
+    return s->ops->exec(s, "COMMIT", err, errlen);
+}
+
+void cs_store_rollback(struct cs_store *s)
+{
+    s->ops->exec(s, "ROLLBACK", NULL, 0);
+}
+
+/* The rest forwards to the backend. */
+
+enum cs_rc cs_store_network_add(struct cs_store *s, struct cs_network *net, char *err,
+                                size_t errlen)
+{
+    return s->ops->network_add(s, net, err, errlen);
+}
+
+enum cs_rc cs_store_network_update(struct cs_store *s, const struct cs_network *net, char *err,
+                                   size_t errlen)
+{
+    return s->ops->network_update(s, net, err, errlen);
+}
+
+enum cs_rc cs_store_network_remove(struct cs_store *s, const char *name, char *err, size_t errlen)
+{
+    return s->ops->network_remove(s, name, err, errlen);
+}
+
+enum cs_rc cs_store_network_get(struct cs_store *s, const char *name, struct cs_network *out,
+                                char *err, size_t errlen)
+{
+    return s->ops->network_get(s, name, out, err, errlen);
+}
+
+enum cs_rc cs_store_network_list(struct cs_store *s,
+                                 void (*fn)(const struct cs_network *net, void *arg), void *arg,
+                                 char *err, size_t errlen)
+{
+    return s->ops->network_list(s, fn, arg, err, errlen);
+}
+
+enum cs_rc cs_store_network_lock(struct cs_store *s, int64_t network_id, char *err, size_t errlen)
+{
+    return s->ops->network_lock(s, network_id, err, errlen);
+}
+
+enum cs_rc cs_store_job_begin(struct cs_store *s, struct cs_job *job, char *err, size_t errlen)
+{
+    return s->ops->job_begin(s, job, err, errlen);
+}
+
+enum cs_rc cs_store_job_finish(struct cs_store *s, const struct cs_job *job, char *err,
+                               size_t errlen)
+{
+    return s->ops->job_finish(s, job, err, errlen);
+}
+
+enum cs_rc cs_store_job_get(struct cs_store *s, int64_t id, struct cs_job *out, char *err,
+                            size_t errlen)
+{
+    return s->ops->job_get(s, id, out, err, errlen);
+}
+
+enum cs_rc cs_store_job_list(struct cs_store *s, int64_t network_id,
+                             void (*fn)(const struct cs_job *job, void *arg), void *arg, char *err,
+                             size_t errlen)
+{
+    return s->ops->job_list(s, network_id, fn, arg, err, errlen);
+}
+
+enum cs_rc cs_store_cert_put(struct cs_store *s, const struct cs_cert_row *cert, char *err,
+                             size_t errlen)
+{
+    return s->ops->cert_put(s, cert, err, errlen);
+}
+
+enum cs_rc cs_store_cert_get(struct cs_store *s, const char *sha256, struct cs_cert_row *out,
+                             char *err, size_t errlen)
+{
+    return s->ops->cert_get(s, sha256, out, err, errlen);
+}
+
+enum cs_rc cs_store_cert_list(struct cs_store *s, const struct cs_cert_filter *filter,
+                              void (*fn)(const struct cs_cert_row *cert,
+                                         const struct cs_endpoint_row *ep, void *arg),
+                              void *arg, char *err, size_t errlen)
+{
+    return s->ops->cert_list(s, filter, fn, arg, err, errlen);
+}
+
+enum cs_rc cs_store_endpoint_get(struct cs_store *s, int64_t network_id, const char *ip,
+                                 uint16_t port, const char *sni, struct cs_endpoint_row *out,
+                                 char *err, size_t errlen)
+{
+    return s->ops->endpoint_get(s, network_id, ip, port, sni, out, err, errlen);
+}
+
+enum cs_rc cs_store_endpoint_put(struct cs_store *s, struct cs_endpoint_row *ep, char *err,
+                                 size_t errlen)
+{
+    return s->ops->endpoint_put(s, ep, err, errlen);
+}
+
+enum cs_rc cs_store_endpoint_list(struct cs_store *s, const struct cs_endpoint_filter *filter,
+                                  void (*fn)(const struct cs_endpoint_row *ep, void *arg),
+                                  void *arg, char *err, size_t errlen)
+{
+    return s->ops->endpoint_list(s, filter, fn, arg, err, errlen);
+}
+
+enum cs_rc cs_store_history_add(struct cs_store *s, int64_t endpoint_id, int64_t job_id,
+                                time_t probed_at, enum cs_status status, const char *reason,
+                                const char *cert_sha256, char *err, size_t errlen)
+{
+    return s->ops->history_add(s, endpoint_id, job_id, probed_at, status, reason, cert_sha256, err,
+                               errlen);
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+void cs_network_clear(struct cs_network *net)
+{
+    free(net->name);
+    free(net->description);
+    free(net->ranges);
+    free(net->excludes);
+    free(net->ports);
+    free(net->snis);
+    free(net->alert_to);
+    memset(net, 0, sizeof(*net));
+}
+
+void cs_job_clear(struct cs_job *job)
+{
+    free(job->network_name);
+    free(job->report_json);
+    memset(job, 0, sizeof(*job));
+}
+
+void cs_cert_row_clear(struct cs_cert_row *cert)
+{
+    free(cert->subject);
+    free(cert->subject_cn);
+    free(cert->issuer);
+    free(cert->serial);
+    free(cert->sans_json);
+    free(cert->key_type);
+    free(cert->sig_alg);
+    free(cert->der);
+    memset(cert, 0, sizeof(*cert));
+}
+
+void cs_endpoint_row_clear(struct cs_endpoint_row *ep)
+{
+    free(ep->sni);
+    free(ep->last_reason);
+    free(ep->cert_sha256);
+    memset(ep, 0, sizeof(*ep));
+}
+
+const char *cs_job_kind_name(enum cs_job_kind kind)
+{
+    return kind == CS_JOB_MONITORING ? "monitoring" : "discovery";
+}
+
+const char *cs_job_state_name(enum cs_job_state state)
+{
+    static const char *const names[] = {"running", "done", "interrupted", "failed"};
+    return (unsigned)state < 4 ? names[state] : "unknown";
+}
+
+void cs_store_format_time(time_t t, char *buf)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+time_t cs_store_parse_time(const char *text)
+{
+    struct tm tm = {0};
+    if (text == NULL || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon,
+                               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return timegm(&tm);
+}

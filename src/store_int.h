@@ -1,0 +1,63 @@
+/*
+ * What a storage backend implements: one table of functions, in the manner
+ * of curl's vtls backends. store.c picks the backend from the location and
+ * forwards every cs_store_* call to it. A backend's struct embeds struct
+ * cs_store as its first member.
+ */
+#ifndef CS_STORE_INT_H
+#define CS_STORE_INT_H
+
+#include "store.h"
+
+struct cs_store_ops {
+    const char *name; /* "sqlite", "postgresql" */
+    enum cs_rc (*open)(const char *location, struct cs_store **out, char *err, size_t errlen);
+    void (*close)(struct cs_store *s);
+    enum cs_rc (*exec)(struct cs_store *s, const char *sql, char *err, size_t errlen);
+    enum cs_rc (*network_add)(struct cs_store *s, struct cs_network *net, char *err, size_t errlen);
+    enum cs_rc (*network_update)(struct cs_store *s, const struct cs_network *net, char *err,
+                                 size_t errlen);
+    enum cs_rc (*network_remove)(struct cs_store *s, const char *name, char *err, size_t errlen);
+    enum cs_rc (*network_get)(struct cs_store *s, const char *name, struct cs_network *out,
+                              char *err, size_t errlen);
+    enum cs_rc (*network_list)(struct cs_store *s,
+                               void (*fn)(const struct cs_network *net, void *arg), void *arg,
+                               char *err, size_t errlen);
+    enum cs_rc (*network_lock)(struct cs_store *s, int64_t network_id, char *err, size_t errlen);
+    enum cs_rc (*job_begin)(struct cs_store *s, struct cs_job *job, char *err, size_t errlen);
+    enum cs_rc (*job_finish)(struct cs_store *s, const struct cs_job *job, char *err,
+                             size_t errlen);
+    enum cs_rc (*job_get)(struct cs_store *s, int64_t id, struct cs_job *out, char *err,
+                          size_t errlen);
+    enum cs_rc (*job_list)(struct cs_store *s, int64_t network_id,
+                           void (*fn)(const struct cs_job *job, void *arg), void *arg, char *err,
+                           size_t errlen);
+    enum cs_rc (*cert_put)(struct cs_store *s, const struct cs_cert_row *cert, char *err,
+                           size_t errlen);
+    enum cs_rc (*cert_get)(struct cs_store *s, const char *sha256, struct cs_cert_row *out,
+                           char *err, size_t errlen);
+    enum cs_rc (*cert_list)(struct cs_store *s, const struct cs_cert_filter *filter,
+                            void (*fn)(const struct cs_cert_row *cert,
+                                       const struct cs_endpoint_row *ep, void *arg),
+                            void *arg, char *err, size_t errlen);
+    enum cs_rc (*endpoint_get)(struct cs_store *s, int64_t network_id, const char *ip,
+                               uint16_t port, const char *sni, struct cs_endpoint_row *out,
+                               char *err, size_t errlen);
+    enum cs_rc (*endpoint_put)(struct cs_store *s, struct cs_endpoint_row *ep, char *err,
+                               size_t errlen);
+    enum cs_rc (*endpoint_list)(struct cs_store *s, const struct cs_endpoint_filter *filter,
+                                void (*fn)(const struct cs_endpoint_row *ep, void *arg), void *arg,
+                                char *err, size_t errlen);
+    enum cs_rc (*history_add)(struct cs_store *s, int64_t endpoint_id, int64_t job_id,
+                              time_t probed_at, enum cs_status status, const char *reason,
+                              const char *cert_sha256, char *err, size_t errlen);
+};
+
+struct cs_store {
+    const struct cs_store_ops *ops;
+};
+
+extern const struct cs_store_ops cs_store_sqlite_ops;
+extern const struct cs_store_ops cs_store_pg_ops;
+
+#endif

@@ -1,0 +1,1372 @@
+/*
+ * The PostgreSQL backend of the inventory (store.h), over libpq, for teams
+ * that share one inventory. The schema and the rules are those of
+ * docs/inventory.md, the same as the SQLite backend's.
+ *
+ * Every value travels as a $n parameter (PQexecParams, PQexecPrepared); SQL
+ * text is never built from values. The statements on the per-endpoint path
+ * of a job are prepared once per connection. Results are read whole before
+ * the callbacks of the list functions run, so a callback may call back into
+ * the store.
+ *
+ * Locks are advisory locks of two int keys: a class of ours first, so that
+ * they cannot meet those of another application sharing the database.
+ */
+#include "store_int.h"
+
+#include <libpq-fe.h>
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LOCK_CLASS_SCHEMA 0x43530001  /* "CS" 1: held by the migration transaction */
+#define LOCK_CLASS_NETWORK 0x43530002 /* "CS" 2: second key is the network id */
+
+struct pg_store {
+    struct cs_store base; /* first, as store_int.h asks */
+    PGconn *conn;
+    char *where;     /* the location without its password, for messages */
+    int64_t *locked; /* networks whose lock this connection holds */
+    size_t nlocked;
+};
+
+static struct pg_store *pg(struct cs_store *s)
+{
+    return (struct pg_store *)s;
+}
+
+/* Length of the first line of a message, without the newline. */
+static int first_line(const char *msg)
+{
+    return (int)strcspn(msg, "\r\n");
+}
+
+/* ---- the location, for messages ----------------------------------------- */
+
+/* Appends n bytes of src to the string being built at *o. */
+static void put(char **o, const char *src, size_t n)
+{
+    memcpy(*o, src, n);
+    *o += n;
+}
+
+/*
+ * A copy of a connection URL without any password: neither the one in
+ * user:secret@host nor a ?password=secret parameter. NULL if out of memory.
+ */
+static char *redact_location(const char *location)
+{
+    size_t len = strlen(location);
+    char *out = malloc(len + 1), *o = out;
+    const char *rest = location, *scheme, *query;
+
+    if (out == NULL)
+        return NULL;
+    scheme = strstr(location, "://");
+    if (scheme != NULL) {
+        const char *auth = scheme + 3, *at = NULL, *colon;
+        size_t authlen = strcspn(auth, "/?#");
+        for (size_t i = 0; i < authlen; i++)
+            if (auth[i] == '@')
+                at = auth + i;
+        colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon != NULL) {
+            put(&o, location, (size_t)(colon - location));
+            rest = at;
+        }
+    }
+    query = strchr(rest, '?');
+    if (query == NULL) {
+        put(&o, rest, strlen(rest));
+    } else {
+        const char *p = query + 1, *sep = "?";
+        put(&o, rest, (size_t)(query - rest));
+        while (*p != '\0') {
+            size_t n = strcspn(p, "&#");
+            if (n > 0 && strncmp(p, "password=", 9) != 0) {
+                put(&o, sep, 1);
+                put(&o, p, n);
+                sep = "&";
+            }
+            p += n;
+            if (*p == '#') {
+                put(&o, p, strlen(p));
+                break;
+            }
+            if (*p == '&')
+                p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* ---- running statements -------------------------------------------------- */
+
+#define MAX_PARAMS 16
+
+/* The parameters of one statement: text unless given as bytes. */
+struct params {
+    int n;
+    const char *values[MAX_PARAMS];
+    int lengths[MAX_PARAMS];
+    int formats[MAX_PARAMS];
+    char text[MAX_PARAMS][24]; /* room for an int64 or an RFC 3339 time */
+};
+
+static void p_text(struct params *p, const char *value) /* NULL is SQL NULL */
+{
+    assert(p->n < MAX_PARAMS);
+    p->values[p->n++] = value;
+}
+
+/* For the NOT NULL text columns: NULL is stored as "", as in SQLite. */
+static void p_str(struct params *p, const char *value)
+{
+    p_text(p, value != NULL ? value : "");
+}
+
+/* For the text columns that may be NULL: "" is stored as NULL. */
+static void p_opt(struct params *p, const char *value)
+{
+    p_text(p, value != NULL && value[0] != '\0' ? value : NULL);
+}
+
+static void p_int(struct params *p, int64_t value)
+{
+    assert(p->n < MAX_PARAMS);
+    snprintf(p->text[p->n], sizeof(p->text[0]), "%" PRId64, value);
+    p_text(p, p->text[p->n]);
+}
+
+static void p_ref(struct params *p, int64_t id) /* a row id, where 0 means none */
+{
+    if (id == 0)
+        p_text(p, NULL);
+    else
+        p_int(p, id);
+}
+
+static void p_time(struct params *p, time_t t) /* 0 means now */
+{
+    assert(p->n < MAX_PARAMS);
+    cs_store_format_time(t != 0 ? t : time(NULL), p->text[p->n]);
+    p_text(p, p->text[p->n]);
+}
+
+static void p_bytes(struct params *p, const unsigned char *data, size_t len)
+{
+    assert(p->n < MAX_PARAMS);
+    p->values[p->n] = data != NULL ? (const char *)data : "";
+    p->lengths[p->n] = data != NULL ? (int)len : 0;
+    p->formats[p->n] = 1; /* binary: the bytes as they are */
+    p->n++;
+}
+
+static enum cs_rc fail_conn(struct pg_store *s, const char *what, char *err, size_t errlen)
+{
+    const char *msg = PQerrorMessage(s->conn);
+    return cs_fail(err, errlen, CS_ERR_STORE, "inventory '%s': %s: %.*s", s->where, what,
+                   first_line(msg), msg);
+}
+
+static enum cs_rc fail_result(struct pg_store *s, const PGresult *res, const char *what, char *err,
+                              size_t errlen)
+{
+    const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (msg == NULL)
+        return fail_conn(s, what, err, errlen);
+    return cs_fail(err, errlen, CS_ERR_STORE, "inventory '%s': %s: %.*s", s->where, what,
+                   first_line(msg), msg);
+}
+
+/*
+ * Runs one statement: the prepared statement named stmt, or else sql, with
+ * the parameters p (may be NULL). Returns its result, to be PQclear()ed, or
+ * NULL with *rc and err set.
+ */
+static PGresult *run(struct pg_store *s, const char *stmt, const char *sql, const struct params *p,
+                     const char *what, enum cs_rc *rc, char *err, size_t errlen)
+{
+    static const struct params none;
+    PGresult *res;
+    ExecStatusType st;
+
+    if (p == NULL)
+        p = &none;
+    if (stmt != NULL)
+        res = PQexecPrepared(s->conn, stmt, p->n, p->values, p->lengths, p->formats, 0);
+    else
+        res = PQexecParams(s->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
+    st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    *rc = fail_result(s, res, what, err, errlen);
+    PQclear(res);
+    return NULL;
+}
+
+/* Runs SQL without parameters or rows: transaction control and DDL. */
+static enum cs_rc run_plain(struct pg_store *s, const char *sql, const char *what, char *err,
+                            size_t errlen)
+{
+    PGresult *res = PQexec(s->conn, sql);
+    enum cs_rc rc = CS_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = fail_result(s, res, what, err, errlen);
+    PQclear(res);
+    return rc;
+}
+
+/* Number of rows a command touched. */
+static long affected(const PGresult *res)
+{
+    return strtol(PQcmdTuples((PGresult *)res), NULL, 10);
+}
+
+/* ---- reading rows -------------------------------------------------------- */
+
+/* Reads the columns of one result row in order. Problems are collected and
+ * reported once by r_end(). */
+struct reader {
+    const PGresult *res;
+    int row, col;
+    bool oom;
+    const char *bad; /* name of a column whose value made no sense */
+};
+
+static const char *r_next(struct reader *r)
+{
+    int col = r->col++;
+    return PQgetisnull(r->res, r->row, col) ? NULL : PQgetvalue(r->res, r->row, col);
+}
+
+static void r_bad(struct reader *r)
+{
+    if (r->bad == NULL)
+        r->bad = PQfname(r->res, r->col - 1);
+}
+
+static char *r_str(struct reader *r) /* SQL NULL is NULL */
+{
+    const char *v = r_next(r);
+    char *copy;
+    if (v == NULL)
+        return NULL;
+    copy = strdup(v);
+    if (copy == NULL)
+        r->oom = true;
+    return copy;
+}
+
+static int64_t r_int(struct reader *r) /* SQL NULL is 0 */
+{
+    const char *v = r_next(r);
+    return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+static time_t r_time(struct reader *r) /* SQL NULL is 0 */
+{
+    return cs_store_parse_time(r_next(r));
+}
+
+static void r_fixed(struct reader *r, char *buf, size_t size) /* SQL NULL is "" */
+{
+    const char *v = r_next(r);
+    size_t len = v != NULL ? strlen(v) : 0;
+    if (len >= size) {
+        r_bad(r);
+        len = 0;
+    }
+    memcpy(buf, v != NULL ? v : "", len);
+    buf[len] = '\0';
+}
+
+static enum cs_status r_status(struct reader *r)
+{
+    enum cs_status st = CS_STATUS_COUNT;
+    const char *v = r_next(r);
+    if (v == NULL || !cs_status_parse(v, &st))
+        r_bad(r);
+    return st;
+}
+
+static void r_bytes(struct reader *r, unsigned char **data, size_t *len)
+{
+    const char *v = r_next(r);
+    unsigned char *raw;
+    size_t n = 0;
+
+    *data = NULL;
+    *len = 0;
+    if (v == NULL)
+        return;
+    raw = PQunescapeBytea((const unsigned char *)v, &n);
+    if (raw != NULL)
+        *data = malloc(n > 0 ? n : 1);
+    if (*data == NULL) {
+        r->oom = true;
+    } else {
+        memcpy(*data, raw, n);
+        *len = n;
+    }
+    PQfreemem(raw);
+}
+
+static enum cs_rc r_end(struct pg_store *s, const struct reader *r, char *err, size_t errlen)
+{
+    if (r->oom)
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading the inventory");
+    if (r->bad != NULL)
+        return cs_fail(err, errlen, CS_ERR_STORE, "inventory '%s': unexpected value in column %s",
+                       s->where, r->bad);
+    return CS_OK;
+}
+
+/* ---- the schema ---------------------------------------------------------- */
+
+/*
+ * The migration steps: steps[i] takes a database from version i to i + 1
+ * (version 0 has no tables). Each runs in its own transaction, after which
+ * schema_version is set to its number. Version 2 is one more entry.
+ */
+static const char *const steps[CS_STORE_SCHEMA_VERSION] = {
+    /* 0 -> 1: the schema of docs/inventory.md */
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+    "INSERT INTO schema_version (version) VALUES (0);"
+    "CREATE TABLE networks ("
+    "  id                  BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  name                TEXT NOT NULL UNIQUE,"
+    "  description         TEXT NOT NULL DEFAULT '',"
+    "  ranges              TEXT NOT NULL,"
+    "  excludes            TEXT NOT NULL DEFAULT '',"
+    "  ports               TEXT NOT NULL DEFAULT '443',"
+    "  snis                TEXT NOT NULL DEFAULT '',"
+    "  alert_to            TEXT NOT NULL DEFAULT '',"
+    "  connect_timeout_ms  INTEGER NOT NULL,"
+    "  download_timeout_ms INTEGER NOT NULL,"
+    "  expiry_days         INTEGER NOT NULL,"
+    "  max_email_rows      INTEGER NOT NULL,"
+    "  auto_monitor        INTEGER NOT NULL DEFAULT 0,"
+    "  enabled             INTEGER NOT NULL DEFAULT 1,"
+    "  created_at          TEXT NOT NULL"
+    ");"
+    "CREATE TABLE jobs ("
+    "  id                    BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  network_id            BIGINT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    "  kind                  TEXT NOT NULL,"
+    "  state                 TEXT NOT NULL,"
+    "  started_at            TEXT NOT NULL,"
+    "  finished_at           TEXT,"
+    "  endpoints_scanned     BIGINT NOT NULL DEFAULT 0,"
+    "  timed_out_connecting  BIGINT NOT NULL DEFAULT 0,"
+    "  timed_out_downloading BIGINT NOT NULL DEFAULT 0,"
+    "  connection_refused    BIGINT NOT NULL DEFAULT 0,"
+    "  host_unreachable      BIGINT NOT NULL DEFAULT 0,"
+    "  dns_failed            BIGINT NOT NULL DEFAULT 0,"
+    "  not_ssl               BIGINT NOT NULL DEFAULT 0,"
+    "  bad_ssl_handshake     BIGINT NOT NULL DEFAULT 0,"
+    "  certificate_found     BIGINT NOT NULL DEFAULT 0,"
+    "  report_json           TEXT"
+    ");"
+    "CREATE INDEX jobs_network ON jobs(network_id);"
+    "CREATE TABLE certificates ("
+    "  sha256      TEXT PRIMARY KEY,"
+    "  subject     TEXT NOT NULL,"
+    "  subject_cn  TEXT,"
+    "  issuer      TEXT NOT NULL,"
+    "  serial      TEXT NOT NULL,"
+    "  not_before  TEXT,"
+    "  not_after   TEXT,"
+    "  sans        TEXT NOT NULL DEFAULT '[]',"
+    "  key_type    TEXT NOT NULL,"
+    "  key_bits    INTEGER NOT NULL,"
+    "  sig_alg     TEXT NOT NULL,"
+    "  self_signed INTEGER NOT NULL,"
+    "  der         BYTEA NOT NULL,"
+    "  first_seen  TEXT NOT NULL"
+    ");"
+    "CREATE INDEX certificates_not_after ON certificates(not_after);"
+    "CREATE TABLE endpoints ("
+    "  id          BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  network_id  BIGINT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"
+    "  ip          TEXT NOT NULL,"
+    "  port        INTEGER NOT NULL,"
+    "  sni         TEXT NOT NULL DEFAULT '',"
+    "  first_seen  TEXT NOT NULL,"
+    "  last_seen   TEXT NOT NULL,"
+    "  last_status TEXT NOT NULL,"
+    "  last_reason TEXT NOT NULL,"
+    "  cert_sha256 TEXT REFERENCES certificates(sha256),"
+    "  monitored   INTEGER NOT NULL DEFAULT 0,"
+    "  last_job_id BIGINT REFERENCES jobs(id) ON DELETE SET NULL,"
+    "  UNIQUE (network_id, ip, port, sni)"
+    ");"
+    "CREATE TABLE endpoint_history ("
+    "  id          BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    "  endpoint_id BIGINT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,"
+    "  job_id      BIGINT REFERENCES jobs(id) ON DELETE CASCADE,"
+    "  probed_at   TEXT NOT NULL,"
+    "  status      TEXT NOT NULL,"
+    "  reason      TEXT NOT NULL,"
+    "  cert_sha256 TEXT REFERENCES certificates(sha256)"
+    ");"
+    "CREATE INDEX endpoint_history_endpoint ON endpoint_history(endpoint_id);",
+};
+
+/*
+ * The schema version of the database, read inside the migration transaction:
+ * 0 when none of our tables exist. A database holding some of our table
+ * names but no schema_version is someone else's and is refused; other
+ * tables may share the database.
+ */
+static enum cs_rc read_version(struct pg_store *s, int *version, char *err, size_t errlen)
+{
+    PGresult *res = NULL;
+    enum cs_rc rc = CS_OK;
+    bool has_version = false;
+    char names[200] = "";
+
+    *version = 0;
+    res = run(s, NULL,
+              "SELECT table_name FROM information_schema.tables"
+              " WHERE table_schema = current_schema() AND table_name IN"
+              " ('schema_version', 'networks', 'jobs', 'certificates', 'endpoints',"
+              " 'endpoint_history') ORDER BY table_name",
+              NULL, "reading the schema", &rc, err, errlen);
+    if (res == NULL)
+        goto out;
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *name = PQgetvalue(res, i, 0);
+        size_t used = strlen(names);
+        if (strcmp(name, "schema_version") == 0)
+            has_version = true;
+        else
+            snprintf(names + used, sizeof(names) - used, "%s%s", used > 0 ? ", " : "", name);
+    }
+    if (!has_version) {
+        if (names[0] != '\0')
+            rc = cs_fail(err, errlen, CS_ERR_USAGE,
+                         "'%s' is not a certsweep inventory (it has tables named %s but no "
+                         "schema_version)",
+                         s->where, names);
+        goto out;
+    }
+    PQclear(res);
+    res = run(s, NULL, "SELECT max(version) FROM schema_version", NULL,
+              "reading the schema version", &rc, err, errlen);
+    if (res == NULL)
+        goto out;
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+        rc = cs_fail(err, errlen, CS_ERR_STORE, "inventory '%s': schema_version has no row",
+                     s->where);
+        goto out;
+    }
+    *version = atoi(PQgetvalue(res, 0, 0));
+    if (*version > CS_STORE_SCHEMA_VERSION)
+        rc = cs_fail(err, errlen, CS_ERR_USAGE,
+                     "'%s' has inventory schema version %d; this certsweep knows up to %d: "
+                     "upgrade certsweep",
+                     s->where, *version, CS_STORE_SCHEMA_VERSION);
+    else if (*version < 0)
+        rc = cs_fail(err, errlen, CS_ERR_STORE, "inventory '%s': bad schema version %d", s->where,
+                     *version);
+out:
+    PQclear(res);
+    return rc;
+}
+
+/*
+ * Brings the schema to CS_STORE_SCHEMA_VERSION, one step per transaction.
+ * Each transaction first takes the schema lock and then reads the version,
+ * so that of two processes opening a new database at once, the second
+ * waits and then finds the schema made.
+ */
+static enum cs_rc migrate(struct pg_store *s, char *err, size_t errlen)
+{
+    enum cs_rc rc;
+    for (;;) {
+        struct params p = {0};
+        PGresult *res;
+        int version;
+
+        rc = run_plain(s, "BEGIN", "migrating the schema", err, errlen);
+        if (rc != CS_OK)
+            return rc;
+        p_int(&p, LOCK_CLASS_SCHEMA);
+        p_int(&p, 0);
+        res = run(s, NULL, "SELECT pg_advisory_xact_lock($1::integer, $2::integer)", &p,
+                  "locking the schema", &rc, err, errlen);
+        if (res == NULL)
+            goto fail;
+        PQclear(res);
+        rc = read_version(s, &version, err, errlen);
+        if (rc != CS_OK)
+            goto fail;
+        if (version == CS_STORE_SCHEMA_VERSION)
+            return run_plain(s, "COMMIT", "migrating the schema", err, errlen);
+
+        rc = run_plain(s, steps[version], "creating the schema", err, errlen);
+        if (rc != CS_OK)
+            goto fail;
+        p.n = 0;
+        p_int(&p, version + 1);
+        res = run(s, NULL, "UPDATE schema_version SET version = $1::integer", &p,
+                  "setting the schema version", &rc, err, errlen);
+        if (res == NULL)
+            goto fail;
+        PQclear(res);
+        rc = run_plain(s, "COMMIT", "migrating the schema", err, errlen);
+        if (rc != CS_OK)
+            return rc;
+    }
+fail:
+    PQclear(PQexec(s->conn, "ROLLBACK"));
+    return rc;
+}
+
+/* ---- statements ---------------------------------------------------------- */
+
+/* The columns of each row struct, in the order the fill_* functions read. */
+#define NETWORK_COLS                                                                               \
+    "n.id, n.name, n.description, n.ranges, n.excludes, n.ports, n.snis, n.alert_to,"              \
+    " n.connect_timeout_ms, n.download_timeout_ms, n.expiry_days, n.max_email_rows,"               \
+    " n.auto_monitor, n.enabled"
+#define JOB_COLS                                                                                   \
+    "j.id, j.network_id, n.name, j.kind, j.state, j.started_at, j.finished_at,"                    \
+    " j.endpoints_scanned, j.timed_out_connecting, j.timed_out_downloading,"                       \
+    " j.connection_refused, j.host_unreachable, j.dns_failed, j.not_ssl, j.bad_ssl_handshake,"     \
+    " j.certificate_found, j.report_json"
+#define CERT_COLS                                                                                  \
+    "c.sha256, c.subject, c.subject_cn, c.issuer, c.serial, c.not_before, c.not_after, c.sans,"    \
+    " c.key_type, c.key_bits, c.sig_alg, c.self_signed, c.der, c.first_seen"
+#define ENDPOINT_COLS                                                                              \
+    "e.id, e.network_id, e.ip, e.port, e.sni, e.first_seen, e.last_seen, e.last_status,"           \
+    " e.last_reason, e.cert_sha256, e.monitored, e.last_job_id"
+
+/* The job counters are the columns named for the statuses, in enum order. */
+_Static_assert(CS_STATUS_COUNT == 8, "jobs has one counter column per status");
+
+/* Statements prepared once per connection: those a job runs per endpoint. */
+enum { PREP_CERT_PUT, PREP_ENDPOINT_GET, PREP_ENDPOINT_PUT, PREP_HISTORY_ADD, PREP_COUNT };
+static const struct {
+    const char *name;
+    const char *sql;
+} prepared[PREP_COUNT] = {
+    [PREP_CERT_PUT] = {"cs_cert_put",
+                       "INSERT INTO certificates (sha256, subject, subject_cn, issuer, serial,"
+                       " not_before, not_after, sans, key_type, key_bits, sig_alg, self_signed,"
+                       " der, first_seen)"
+                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                       " ON CONFLICT (sha256) DO NOTHING"},
+    [PREP_ENDPOINT_GET] = {"cs_endpoint_get",
+                           "SELECT " ENDPOINT_COLS " FROM endpoints e"
+                           " WHERE e.network_id = $1 AND e.ip = $2 AND e.port = $3"
+                           " AND e.sni = $4"},
+    [PREP_ENDPOINT_PUT] = {"cs_endpoint_put",
+                           "INSERT INTO endpoints (network_id, ip, port, sni, first_seen,"
+                           " last_seen, last_status, last_reason, cert_sha256, monitored,"
+                           " last_job_id)"
+                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                           " ON CONFLICT (network_id, ip, port, sni) DO UPDATE SET"
+                           " last_seen = EXCLUDED.last_seen, last_status = EXCLUDED.last_status,"
+                           " last_reason = EXCLUDED.last_reason,"
+                           " cert_sha256 = EXCLUDED.cert_sha256,"
+                           " monitored = EXCLUDED.monitored, last_job_id = EXCLUDED.last_job_id"
+                           " RETURNING id"},
+    [PREP_HISTORY_ADD] = {"cs_history_add",
+                          "INSERT INTO endpoint_history (endpoint_id, job_id, probed_at, status,"
+                          " reason, cert_sha256) VALUES ($1, $2, $3, $4, $5, $6)"},
+};
+
+static enum cs_rc prepare_all(struct pg_store *s, char *err, size_t errlen)
+{
+    for (int i = 0; i < PREP_COUNT; i++) {
+        PGresult *res = PQprepare(s->conn, prepared[i].name, prepared[i].sql, 0, NULL);
+        enum cs_rc rc = CS_OK;
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            rc = fail_result(s, res, "preparing statements", err, errlen);
+        PQclear(res);
+        if (rc != CS_OK)
+            return rc;
+    }
+    return CS_OK;
+}
+
+/* ---- open, close, transactions ------------------------------------------- */
+
+/* Server notices (such as "there is no transaction in progress") are not
+ * errors and must not reach the terminal: the library does not print. */
+static void ignore_notice(void *arg, const char *message) {}
+
+static void pg_close(struct cs_store *base)
+{
+    struct pg_store *s = pg(base);
+    /* The server would roll back and release the locks itself, but only
+     * once it has noticed the hang-up: a store opened right after this one
+     * could still find a network locked. So release them first. */
+    if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK) {
+        if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+            PQclear(PQexec(s->conn, "ROLLBACK"));
+        if (s->nlocked > 0)
+            PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock_all()"));
+    }
+    PQfinish(s->conn);
+    free(s->where);
+    free(s->locked);
+    free(s);
+}
+
+static enum cs_rc pg_open(const char *location, struct cs_store **out, char *err, size_t errlen)
+{
+    /* Entries before dbname are defaults that the URL overrides. */
+    const char *keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
+    const char *values[] = {getenv("PGCONNECT_TIMEOUT") == NULL ? "10" : NULL, "certsweep",
+                            location, NULL};
+    struct pg_store *s = calloc(1, sizeof(*s));
+    enum cs_rc rc = CS_OK;
+
+    *out = NULL;
+    if (s == NULL || (s->where = redact_location(location)) == NULL) {
+        rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory opening the inventory");
+        goto out;
+    }
+    s->conn = PQconnectdbParams(keys, values, 1);
+    if (s->conn == NULL) {
+        rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory opening the inventory");
+        goto out;
+    }
+    if (PQstatus(s->conn) != CONNECTION_OK) {
+        const char *msg = PQerrorMessage(s->conn);
+        rc = cs_fail(err, errlen, CS_ERR_STORE, "cannot open inventory '%s': %.*s", s->where,
+                     first_line(msg), msg);
+        goto out;
+    }
+    PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+    if (PQserverVersion(s->conn) < 100000) {
+        rc = cs_fail(err, errlen, CS_ERR_STORE,
+                     "inventory '%s': the server runs PostgreSQL %d, and identity columns need "
+                     "PostgreSQL 10 or later",
+                     s->where, PQserverVersion(s->conn) / 10000);
+        goto out;
+    }
+    if (PQsetClientEncoding(s->conn, "UTF8") != 0) {
+        rc = fail_conn(s, "setting the client encoding", err, errlen);
+        goto out;
+    }
+    rc = migrate(s, err, errlen);
+    if (rc == CS_OK)
+        rc = prepare_all(s, err, errlen);
+out:
+    if (rc == CS_OK)
+        *out = &s->base;
+    else if (s != NULL)
+        pg_close(&s->base);
+    return rc;
+}
+
+/*
+ * Transaction control from store.c. Unlike PostgreSQL, which only warns,
+ * a BEGIN inside a transaction is an error, as in SQLite; and a COMMIT of a
+ * transaction that an error has aborted, which PostgreSQL turns into a
+ * silent ROLLBACK, fails.
+ */
+static enum cs_rc pg_exec(struct cs_store *base, const char *sql, char *err, size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    PGTransactionStatusType tx = PQtransactionStatus(s->conn);
+    PGresult *res;
+    enum cs_rc rc = CS_OK;
+
+    if (strcmp(sql, "BEGIN") == 0 && (tx == PQTRANS_INTRANS || tx == PQTRANS_INERROR))
+        return cs_fail(err, errlen, CS_ERR_STORE, "inventory '%s': a transaction is already open",
+                       s->where);
+    res = PQexec(s->conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+        rc = fail_result(s, res, sql, err, errlen);
+    else if (strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+        rc = cs_fail(err, errlen, CS_ERR_STORE,
+                     "inventory '%s': COMMIT: the transaction was rolled back after an error in "
+                     "it",
+                     s->where);
+    PQclear(res);
+    return rc;
+}
+
+/* ---- networks ------------------------------------------------------------ */
+
+static enum cs_rc fill_network(struct pg_store *s, const PGresult *res, int row,
+                               struct cs_network *net, char *err, size_t errlen)
+{
+    struct reader r = {.res = res, .row = row};
+    memset(net, 0, sizeof(*net));
+    net->id = r_int(&r);
+    net->name = r_str(&r);
+    net->description = r_str(&r);
+    net->ranges = r_str(&r);
+    net->excludes = r_str(&r);
+    net->ports = r_str(&r);
+    net->snis = r_str(&r);
+    net->alert_to = r_str(&r);
+    net->connect_timeout_ms = (unsigned)r_int(&r);
+    net->download_timeout_ms = (unsigned)r_int(&r);
+    net->expiry_days = (unsigned)r_int(&r);
+    net->max_email_rows = (unsigned)r_int(&r);
+    net->auto_monitor = r_int(&r) != 0;
+    net->enabled = r_int(&r) != 0;
+    enum cs_rc rc = r_end(s, &r, err, errlen);
+    if (rc != CS_OK)
+        cs_network_clear(net);
+    return rc;
+}
+
+/* The parameters $1..$13 of a network's settings, name first. */
+static void network_params(struct params *p, const struct cs_network *net)
+{
+    p_str(p, net->name);
+    p_str(p, net->description);
+    p_str(p, net->ranges);
+    p_str(p, net->excludes);
+    p_str(p, net->ports);
+    p_str(p, net->snis);
+    p_str(p, net->alert_to);
+    p_int(p, net->connect_timeout_ms);
+    p_int(p, net->download_timeout_ms);
+    p_int(p, net->expiry_days);
+    p_int(p, net->max_email_rows);
+    p_int(p, net->auto_monitor);
+    p_int(p, net->enabled);
+}
+
+static enum cs_rc pg_network_add(struct cs_store *base, struct cs_network *net, char *err,
+                                 size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    /* ON CONFLICT rather than a unique violation, which would abort the
+     * caller's transaction. */
+    network_params(&p, net);
+    p_time(&p, time(NULL));
+    res = run(s, NULL,
+              "INSERT INTO networks (name, description, ranges, excludes, ports, snis,"
+              " alert_to, connect_timeout_ms, download_timeout_ms, expiry_days,"
+              " max_email_rows, auto_monitor, enabled, created_at)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+              " ON CONFLICT (name) DO NOTHING RETURNING id",
+              &p, "adding a network", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    if (PQntuples(res) == 1)
+        net->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    else
+        rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_network_update(struct cs_store *base, const struct cs_network *net, char *err,
+                                    size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    /* A rename onto another network's name is caught by NOT EXISTS rather
+     * than by a unique violation, which would abort the transaction. */
+    network_params(&p, net);
+    p_int(&p, net->id);
+    res = run(s, NULL,
+              "UPDATE networks SET name = $1, description = $2, ranges = $3, excludes = $4,"
+              " ports = $5, snis = $6, alert_to = $7,"
+              " connect_timeout_ms = $8, download_timeout_ms = $9, expiry_days = $10,"
+              " max_email_rows = $11, auto_monitor = $12, enabled = $13"
+              " WHERE id = $14 AND NOT EXISTS"
+              " (SELECT 1 FROM networks o WHERE o.name = $1 AND o.id <> $14)",
+              &p, "updating a network", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    if (affected(res) == 0) {
+        PQclear(res);
+        p.n = 0;
+        p_int(&p, net->id);
+        res = run(s, NULL, "SELECT 1 FROM networks WHERE id = $1::bigint", &p, "updating a network",
+                  &rc, err, errlen);
+        if (res == NULL)
+            return rc;
+        if (PQntuples(res) > 0)
+            rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);
+        else
+            rc = cs_fail(err, errlen, CS_ERR_USAGE, "no network named '%s'", net->name);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_network_remove(struct cs_store *base, const char *name, char *err,
+                                    size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_str(&p, name);
+    res = run(s, NULL, "DELETE FROM networks WHERE name = $1", &p, "removing a network", &rc, err,
+              errlen);
+    if (res == NULL)
+        return rc;
+    if (affected(res) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_USAGE, "no network named '%s'", name);
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_network_get(struct cs_store *base, const char *name, struct cs_network *out,
+                                 char *err, size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_str(&p, name);
+    res = run(s, NULL, "SELECT " NETWORK_COLS " FROM networks n WHERE n.name = $1", &p,
+              "reading a network", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    if (PQntuples(res) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_USAGE, "no network named '%s'", name);
+    else
+        rc = fill_network(s, res, 0, out, err, errlen);
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_network_list(struct cs_store *base,
+                                  void (*fn)(const struct cs_network *net, void *arg), void *arg,
+                                  char *err, size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    res = run(s, NULL, "SELECT " NETWORK_COLS " FROM networks n ORDER BY n.name COLLATE \"C\"",
+              NULL, "listing networks", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    for (int i = 0; i < PQntuples(res) && rc == CS_OK; i++) {
+        struct cs_network net;
+        rc = fill_network(s, res, i, &net, err, errlen);
+        if (rc == CS_OK) {
+            fn(&net, arg);
+            cs_network_clear(&net);
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+/*
+ * The session advisory lock (LOCK_CLASS_NETWORK, id): PostgreSQL drops it
+ * when the connection ends, however the process ends. A lock this store
+ * already holds is granted again without touching the jobs: the running
+ * one may be its own.
+ */
+static enum cs_rc pg_network_lock(struct cs_store *base, int64_t network_id, char *err,
+                                  size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res = NULL;
+    int64_t *locked;
+
+    for (size_t i = 0; i < s->nlocked; i++)
+        if (s->locked[i] == network_id)
+            return CS_OK;
+    locked = realloc(s->locked, (s->nlocked + 1) * sizeof(*locked));
+    if (locked == NULL)
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory locking a network");
+    s->locked = locked;
+
+    /* The second key is an int: ids past 2^31 share a lock with another
+     * network, which can only refuse a job, never let two run. */
+    p_int(&p, LOCK_CLASS_NETWORK);
+    p_int(&p, (int32_t)(uint32_t)network_id);
+    p_int(&p, network_id);
+    res = run(s, NULL,
+              "SELECT n.name, pg_try_advisory_lock($1::integer, $2::integer)"
+              " FROM networks n WHERE n.id = $3::bigint",
+              &p, "locking a network", &rc, err, errlen);
+    if (res == NULL)
+        goto out;
+    if (PQntuples(res) == 0) {
+        rc = cs_fail(err, errlen, CS_ERR_USAGE, "no network with id %" PRId64, network_id);
+        goto out;
+    }
+    if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+        rc = cs_fail(err, errlen, CS_ERR_BUSY, "network '%s' already has a job running",
+                     PQgetvalue(res, 0, 0));
+        goto out;
+    }
+    s->locked[s->nlocked++] = network_id;
+    PQclear(res);
+
+    p.n = 0;
+    p_int(&p, network_id);
+    p_time(&p, time(NULL));
+    res = run(s, NULL,
+              "UPDATE jobs SET state = 'interrupted', finished_at = $2"
+              " WHERE network_id = $1 AND state = 'running'",
+              &p, "marking interrupted jobs", &rc, err, errlen);
+out:
+    PQclear(res);
+    return rc;
+}
+
+/* ---- jobs ---------------------------------------------------------------- */
+
+static bool job_kind_parse(const char *name, enum cs_job_kind *out)
+{
+    for (int k = CS_JOB_DISCOVERY; k <= CS_JOB_MONITORING; k++)
+        if (name != NULL && strcmp(name, cs_job_kind_name((enum cs_job_kind)k)) == 0) {
+            *out = (enum cs_job_kind)k;
+            return true;
+        }
+    return false;
+}
+
+static bool job_state_parse(const char *name, enum cs_job_state *out)
+{
+    for (int st = CS_JOB_RUNNING; st <= CS_JOB_FAILED; st++)
+        if (name != NULL && strcmp(name, cs_job_state_name((enum cs_job_state)st)) == 0) {
+            *out = (enum cs_job_state)st;
+            return true;
+        }
+    return false;
+}
+
+static enum cs_rc fill_job(struct pg_store *s, const PGresult *res, int row, struct cs_job *job,
+                           char *err, size_t errlen)
+{
+    struct reader r = {.res = res, .row = row};
+    memset(job, 0, sizeof(*job));
+    job->id = r_int(&r);
+    job->network_id = r_int(&r);
+    job->network_name = r_str(&r);
+    if (!job_kind_parse(r_next(&r), &job->kind))
+        r_bad(&r);
+    if (!job_state_parse(r_next(&r), &job->state))
+        r_bad(&r);
+    job->started_at = r_time(&r);
+    job->finished_at = r_time(&r);
+    job->endpoints_scanned = (uint64_t)r_int(&r);
+    for (int st = 0; st < CS_STATUS_COUNT; st++)
+        job->counts[st] = (uint64_t)r_int(&r);
+    job->report_json = r_str(&r);
+    enum cs_rc rc = r_end(s, &r, err, errlen);
+    if (rc != CS_OK)
+        cs_job_clear(job);
+    return rc;
+}
+
+static enum cs_rc pg_job_begin(struct cs_store *base, struct cs_job *job, char *err, size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    if (job->started_at == 0)
+        job->started_at = time(NULL); /* stored and returned alike */
+    p_int(&p, job->network_id);
+    p_text(&p, cs_job_kind_name(job->kind));
+    p_time(&p, job->started_at);
+    res = run(s, NULL,
+              "INSERT INTO jobs (network_id, kind, state, started_at)"
+              " VALUES ($1, $2, 'running', $3) RETURNING id",
+              &p, "starting a job", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    job->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    job->state = CS_JOB_RUNNING;
+    PQclear(res);
+    return CS_OK;
+}
+
+static enum cs_rc pg_job_finish(struct cs_store *base, const struct cs_job *job, char *err,
+                                size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_int(&p, job->id);
+    p_text(&p, cs_job_state_name(job->state));
+    p_time(&p, job->finished_at);
+    p_int(&p, (int64_t)job->endpoints_scanned);
+    for (int st = 0; st < CS_STATUS_COUNT; st++)
+        p_int(&p, (int64_t)job->counts[st]);
+    p_text(&p, job->report_json);
+    res = run(s, NULL,
+              "UPDATE jobs SET state = $2, finished_at = $3, endpoints_scanned = $4,"
+              " timed_out_connecting = $5, timed_out_downloading = $6,"
+              " connection_refused = $7, host_unreachable = $8, dns_failed = $9,"
+              " not_ssl = $10, bad_ssl_handshake = $11, certificate_found = $12,"
+              " report_json = $13 WHERE id = $1",
+              &p, "finishing a job", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    if (affected(res) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no job %" PRId64, job->id);
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_job_get(struct cs_store *base, int64_t id, struct cs_job *out, char *err,
+                             size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_int(&p, id);
+    res = run(s, NULL,
+              "SELECT " JOB_COLS " FROM jobs j JOIN networks n ON n.id = j.network_id"
+              " WHERE j.id = $1",
+              &p, "reading a job", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    if (PQntuples(res) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no job %" PRId64, id);
+    else
+        rc = fill_job(s, res, 0, out, err, errlen);
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_job_list(struct cs_store *base, int64_t network_id,
+                              void (*fn)(const struct cs_job *job, void *arg), void *arg, char *err,
+                              size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_int(&p, network_id);
+    res = run(s, NULL,
+              "SELECT " JOB_COLS " FROM jobs j JOIN networks n ON n.id = j.network_id"
+              " WHERE $1::bigint = 0 OR j.network_id = $1::bigint"
+              " ORDER BY j.id DESC",
+              &p, "listing jobs", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    for (int i = 0; i < PQntuples(res) && rc == CS_OK; i++) {
+        struct cs_job job;
+        rc = fill_job(s, res, i, &job, err, errlen);
+        if (rc == CS_OK) {
+            fn(&job, arg);
+            cs_job_clear(&job);
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* ---- certificates and endpoints ------------------------------------------ */
+
+/* Reads CERT_COLS from column r->col on. */
+static void read_cert(struct reader *r, struct cs_cert_row *cert)
+{
+    memset(cert, 0, sizeof(*cert));
+    r_fixed(r, cert->sha256, sizeof(cert->sha256));
+    cert->subject = r_str(r);
+    cert->subject_cn = r_str(r);
+    cert->issuer = r_str(r);
+    cert->serial = r_str(r);
+    r_fixed(r, cert->not_before, sizeof(cert->not_before));
+    r_fixed(r, cert->not_after, sizeof(cert->not_after));
+    cert->not_after_epoch = cs_store_parse_time(cert->not_after);
+    cert->sans_json = r_str(r);
+    cert->key_type = r_str(r);
+    cert->key_bits = (int)r_int(r);
+    cert->sig_alg = r_str(r);
+    cert->self_signed = r_int(r) != 0;
+    r_bytes(r, &cert->der, &cert->der_len);
+    cert->first_seen = r_time(r);
+}
+
+/* Reads ENDPOINT_COLS from column r->col on. */
+static void read_endpoint(struct reader *r, struct cs_endpoint_row *ep)
+{
+    int64_t port;
+    memset(ep, 0, sizeof(*ep));
+    ep->id = r_int(r);
+    ep->network_id = r_int(r);
+    r_fixed(r, ep->ip, sizeof(ep->ip));
+    port = r_int(r);
+    if (port < 0 || port > UINT16_MAX)
+        r_bad(r);
+    ep->port = (uint16_t)port;
+    ep->sni = r_str(r);
+    ep->first_seen = r_time(r);
+    ep->last_seen = r_time(r);
+    ep->last_status = r_status(r);
+    ep->last_reason = r_str(r);
+    ep->cert_sha256 = r_str(r);
+    ep->monitored = r_int(r) != 0;
+    ep->last_job_id = r_int(r);
+}
+
+static enum cs_rc pg_cert_put(struct cs_store *base, const struct cs_cert_row *cert, char *err,
+                              size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_str(&p, cert->sha256);
+    p_str(&p, cert->subject);
+    p_opt(&p, cert->subject_cn);
+    p_str(&p, cert->issuer);
+    p_str(&p, cert->serial);
+    p_opt(&p, cert->not_before);
+    /* A row built by hand may carry only the epoch. */
+    if (cert->not_after[0] == '\0' && cert->not_after_epoch != 0)
+        p_time(&p, cert->not_after_epoch);
+    else
+        p_opt(&p, cert->not_after);
+    p_str(&p, cert->sans_json != NULL ? cert->sans_json : "[]");
+    p_str(&p, cert->key_type);
+    p_int(&p, cert->key_bits);
+    p_str(&p, cert->sig_alg);
+    p_int(&p, cert->self_signed);
+    p_bytes(&p, cert->der, cert->der_len);
+    p_time(&p, cert->first_seen);
+    res = run(s, prepared[PREP_CERT_PUT].name, NULL, &p, "storing a certificate", &rc, err, errlen);
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_cert_get(struct cs_store *base, const char *sha256, struct cs_cert_row *out,
+                              char *err, size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_str(&p, sha256);
+    res = run(s, NULL, "SELECT " CERT_COLS " FROM certificates c WHERE c.sha256 = $1", &p,
+              "reading a certificate", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    if (PQntuples(res) == 0) {
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no certificate %s", sha256);
+    } else {
+        struct reader r = {.res = res};
+        read_cert(&r, out);
+        rc = r_end(s, &r, err, errlen);
+        if (rc != CS_OK)
+            cs_cert_row_clear(out);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_cert_list(struct cs_store *base, const struct cs_cert_filter *filter,
+                               void (*fn)(const struct cs_cert_row *cert,
+                                          const struct cs_endpoint_row *ep, void *arg),
+                               void *arg, char *err, size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    /* RFC 3339 UTC text of one length sorts and compares as time does,
+     * byte by byte: hence COLLATE "C", whatever the database's collation. */
+    p_int(&p, filter != NULL ? filter->network_id : 0);
+    if (filter != NULL && filter->expires_before != 0)
+        p_time(&p, filter->expires_before);
+    else
+        p_text(&p, NULL);
+    res = run(s, NULL,
+              "SELECT " CERT_COLS ", " ENDPOINT_COLS
+              " FROM endpoints e JOIN certificates c ON c.sha256 = e.cert_sha256"
+              " WHERE ($1::bigint = 0 OR e.network_id = $1::bigint)"
+              " AND ($2::text IS NULL OR c.not_after COLLATE \"C\" < $2::text)"
+              " ORDER BY c.not_after COLLATE \"C\" NULLS FIRST, e.ip COLLATE \"C\", e.port,"
+              " e.sni COLLATE \"C\", e.id",
+              &p, "listing certificates", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    for (int i = 0; i < PQntuples(res) && rc == CS_OK; i++) {
+        struct reader r = {.res = res, .row = i};
+        struct cs_cert_row cert;
+        struct cs_endpoint_row ep;
+        read_cert(&r, &cert);
+        read_endpoint(&r, &ep);
+        rc = r_end(s, &r, err, errlen);
+        if (rc == CS_OK)
+            fn(&cert, &ep, arg);
+        cs_cert_row_clear(&cert);
+        cs_endpoint_row_clear(&ep);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_endpoint_get(struct cs_store *base, int64_t network_id, const char *ip,
+                                  uint16_t port, const char *sni, struct cs_endpoint_row *out,
+                                  char *err, size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_int(&p, network_id);
+    p_str(&p, ip);
+    p_int(&p, port);
+    p_str(&p, sni);
+    res =
+        run(s, prepared[PREP_ENDPOINT_GET].name, NULL, &p, "reading an endpoint", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    if (PQntuples(res) == 0) {
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no endpoint %s:%u%s%s in network %" PRId64, ip,
+                     port, sni != NULL && sni[0] != '\0' ? " sni " : "", sni != NULL ? sni : "",
+                     network_id);
+    } else {
+        struct reader r = {.res = res};
+        read_endpoint(&r, out);
+        rc = r_end(s, &r, err, errlen);
+        if (rc != CS_OK)
+            cs_endpoint_row_clear(out);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_endpoint_put(struct cs_store *base, struct cs_endpoint_row *ep, char *err,
+                                  size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_int(&p, ep->network_id);
+    p_str(&p, ep->ip);
+    p_int(&p, ep->port);
+    p_str(&p, ep->sni);
+    p_time(&p, ep->first_seen);
+    p_time(&p, ep->last_seen);
+    p_text(&p, cs_status_name(ep->last_status));
+    p_str(&p, ep->last_reason);
+    p_opt(&p, ep->cert_sha256);
+    p_int(&p, ep->monitored);
+    p_ref(&p, ep->last_job_id);
+    res =
+        run(s, prepared[PREP_ENDPOINT_PUT].name, NULL, &p, "storing an endpoint", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    ep->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return CS_OK;
+}
+
+static enum cs_rc pg_endpoint_list(struct cs_store *base, const struct cs_endpoint_filter *filter,
+                                   void (*fn)(const struct cs_endpoint_row *ep, void *arg),
+                                   void *arg, char *err, size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+    int status = filter != NULL ? filter->status : 0;
+
+    if (status < 0 || status > CS_STATUS_COUNT)
+        return cs_fail(err, errlen, CS_ERR_USAGE, "no endpoint status number %d", status - 1);
+    p_int(&p, filter != NULL ? filter->network_id : 0);
+    p_text(&p, status > 0 ? cs_status_name((enum cs_status)(status - 1)) : NULL);
+    p_int(&p, filter != NULL && filter->monitored_only);
+    res = run(s, NULL,
+              "SELECT " ENDPOINT_COLS " FROM endpoints e"
+              " WHERE ($1::bigint = 0 OR e.network_id = $1::bigint)"
+              " AND ($2::text IS NULL OR e.last_status = $2::text)"
+              " AND ($3::integer = 0 OR e.monitored <> 0)"
+              " ORDER BY e.ip COLLATE \"C\", e.port, e.sni COLLATE \"C\", e.id",
+              &p, "listing endpoints", &rc, err, errlen);
+    if (res == NULL)
+        return rc;
+    for (int i = 0; i < PQntuples(res) && rc == CS_OK; i++) {
+        struct reader r = {.res = res, .row = i};
+        struct cs_endpoint_row ep;
+        read_endpoint(&r, &ep);
+        rc = r_end(s, &r, err, errlen);
+        if (rc == CS_OK)
+            fn(&ep, arg);
+        cs_endpoint_row_clear(&ep);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static enum cs_rc pg_history_add(struct cs_store *base, int64_t endpoint_id, int64_t job_id,
+                                 time_t probed_at, enum cs_status status, const char *reason,
+                                 const char *cert_sha256, char *err, size_t errlen)
+{
+    struct pg_store *s = pg(base);
+    struct params p = {0};
+    enum cs_rc rc = CS_OK;
+    PGresult *res;
+
+    p_int(&p, endpoint_id);
+    p_ref(&p, job_id);
+    p_time(&p, probed_at);
+    p_text(&p, cs_status_name(status));
+    p_str(&p, reason);
+    p_opt(&p, cert_sha256);
+    res = run(s, prepared[PREP_HISTORY_ADD].name, NULL, &p, "adding endpoint history", &rc, err,
+              errlen);
+    PQclear(res);
+    return rc;
+}
+
+const struct cs_store_ops cs_store_pg_ops = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec,
+    .network_add = pg_network_add,
+    .network_update = pg_network_update,
+    .network_remove = pg_network_remove,
+    .network_get = pg_network_get,
+    .network_list = pg_network_list,
+    .network_lock = pg_network_lock,
+    .job_begin = pg_job_begin,
+    .job_finish = pg_job_finish,
+    .job_get = pg_job_get,
+    .job_list = pg_job_list,
+    .cert_put = pg_cert_put,
+    .cert_get = pg_cert_get,
+    .cert_list = pg_cert_list,
+    .endpoint_get = pg_endpoint_get,
+    .endpoint_put = pg_endpoint_put,
+    .endpoint_list = pg_endpoint_list,
+    .history_add = pg_history_add,
+};

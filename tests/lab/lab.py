@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The certsweep test lab: every kind of server a scan can meet, on loopback.
 
-Usage: lab.py --certs DIR [--manifest PATH] [--stdin-eof] [-v]
+Usage: lab.py --certs DIR [--manifest PATH] [--stdin-eof] [--control] [-v]
 
 Starts all endpoints on 127.0.0.1 (tls_v6 on ::1, sni on both) on free ports,
 then writes the manifest, a JSON object {endpoint name: port}, to PATH (or to
@@ -43,6 +43,21 @@ should report for each):
   backlog      a listener with a full accept queue: SYNs are dropped
   dns          UDP DNS server: a.test A 127.0.0.1 + AAAA ::1, b.test A
                127.0.0.1, NXDOMAIN for every other name
+
+With --control the manifest also holds "control", a TCP port on 127.0.0.1
+that takes one command per connection, a line of text, and answers "ok" or
+"error: WHY" (then closes).  It lets a test change the lab under a running
+certsweep:
+
+  stop NAME         stop listening on endpoint NAME (its open connections
+                    go on); from then on a connect there is refused
+  swap NAME CERT    from now on, TLS endpoint NAME serves the chain of CERT
+                    (a name in DIR, such as ec or selfsigned), or with CERT
+                    "fresh" a new self-signed RSA leaf (CN=fresh.test, valid
+                    90 days) made with the openssl CLI for this command
+
+By hand, in bash: exec 3<>/dev/tcp/127.0.0.1/PORT; echo "stop ssh" >&3;
+cat <&3.  Without --control there is no such port and no "control" entry.
 
 Only the standard library is used; the TLS endpoints are real OpenSSL servers
 through the ssl module, the others write their bytes by hand.
@@ -109,6 +124,16 @@ class Listener:
         for s in self.socks:
             threading.Thread(target=self._accept_loop, args=(s,),
                              name=f"{self.name}-accept", daemon=True).start()
+
+    def stop(self):
+        """Stop listening.  shutdown() wakes the thread blocked in accept()
+        (close() alone would leave the socket listening under it)."""
+        for s in self.socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
 
     def _accept_loop(self, sock):
         while True:
@@ -283,8 +308,13 @@ def tls_context(certs, name, minv=None, maxv=None, ciphers=None):
     return ctx
 
 
-def tls_handler(ctx):
+# The context each TLS endpoint serves with, by name; `swap` replaces one.
+tls_contexts = {}
+
+
+def tls_handler(name):
     def handle(conn):
+        ctx = tls_contexts[name]
         conn.settimeout(10)
         try:
             with ctx.wrap_socket(conn, server_side=True) as s:
@@ -513,6 +543,58 @@ def dns_server():
 
 
 # ---------------------------------------------------------------------------
+# The control port (--control)
+
+def fresh_context(certs):
+    """A context serving a new self-signed RSA leaf, made now."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="lab-fresh-") as d:
+        key, pem = os.path.join(d, "fresh.key"), os.path.join(d, "fresh.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-subj", "/CN=fresh.test", "-days", "90",
+                        "-keyout", key, "-out", pem],
+                       check=True, capture_output=True)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(pem, key)
+        return ctx
+
+
+def control_handler(certs, listeners):
+    by_name = {l.name: l for l in listeners}
+
+    def run(words):
+        if len(words) == 2 and words[0] == "stop" and words[1] in by_name:
+            by_name[words[1]].stop()
+        elif len(words) == 3 and words[0] == "swap" and words[1] in tls_contexts:
+            if words[2] == "fresh":
+                tls_contexts[words[1]] = fresh_context(certs)
+            elif os.path.exists(os.path.join(certs, f"{words[2]}.chain.pem")):
+                tls_contexts[words[1]] = tls_context(certs, words[2])
+            else:
+                return f"error: no certificate {words[2]} in {certs}"
+        else:
+            return "error: expected 'stop NAME' or 'swap TLS_NAME CERT|fresh'"
+        return "ok"
+
+    def handle(conn):
+        conn.settimeout(10)
+        line = b""
+        while b"\n" not in line:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            line += chunk
+        words = line.decode("utf-8", "replace").split()
+        try:
+            answer = run(words)
+        except (OSError, ssl.SSLError, subprocess.CalledProcessError) as e:
+            answer = f"error: {e}"
+        log(f"control: {' '.join(words)} -> {answer}")
+        conn.sendall(answer.encode() + b"\n")
+    return handle
+
+
+# ---------------------------------------------------------------------------
 
 def main():
     global verbose
@@ -522,6 +604,8 @@ def main():
     ap.add_argument("--manifest", help="write the {name: port} JSON here")
     ap.add_argument("--stdin-eof", action="store_true",
                     help="exit when standard input reaches end of file")
+    ap.add_argument("--control", action="store_true",
+                    help="serve the control port (stop, swap) as \"control\"")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="log connections on stderr")
     args = ap.parse_args()
@@ -539,15 +623,15 @@ def main():
             os.kill(os.getpid(), signal.SIGTERM)
         threading.Thread(target=watch_stdin, daemon=True).start()
 
-    endpoints = tls_endpoints(args.certs)
+    tls_contexts.update(tls_endpoints(args.certs))
     if not have_ipv6():
         print("lab: warning: no ::1 here; tls_v6 is left out and sni listens "
               "on 127.0.0.1 only", file=sys.stderr)
-        del endpoints["tls_v6"]
-    listeners = [Listener(name, tls_handler(ctx),
+        del tls_contexts["tls_v6"]
+    listeners = [Listener(name, tls_handler(name),
                           host=V6 if name == "tls_v6" else V4,
                           v6_too=(name == "sni"))
-                 for name, ctx in endpoints.items()]
+                 for name in tls_contexts]
     listeners += [
         Listener("http", handle_http),
         Listener("ssh", banner_handler(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")),
@@ -561,6 +645,10 @@ def main():
         Listener("huge", handle_huge),
     ]
     manifest = {l.name: l.port for l in listeners}
+    if args.control:
+        control = Listener("control", control_handler(args.certs, listeners))
+        manifest["control"] = control.port
+        listeners.append(control)
     backlog_sock, fillers, manifest["backlog"] = backlog_listener()
     dns_sock, dns_serve = dns_server()
     manifest["dns"] = dns_sock.getsockname()[1]

@@ -152,12 +152,6 @@ struct job_run {
     char err[CS_ERRLEN];
 };
 
-static bool accepted_tcp(enum cs_status s)
-{
-    return s == CS_STATUS_TIMED_OUT_DOWNLOADING || s == CS_STATUS_NOT_SSL ||
-           s == CS_STATUS_BAD_SSL_HANDSHAKE || s == CS_STATUS_CERTIFICATE_FOUND;
-}
-
 /* Fills a certificate row from the facts of cert, with its DER. */
 static enum cs_rc cert_row_from(X509 *cert, struct cs_cert_row *row, struct cs_cert_facts *facts)
 {
@@ -227,7 +221,7 @@ static void report_result(struct job_run *run, const struct cs_probe_result *r, 
                                   have_old ? old.not_after : NULL, cert->sha256, cert->not_after);
             cs_cert_row_clear(&old);
         }
-    } else if (monitoring || accepted_tcp(r->status)) {
+    } else if (monitoring || cs_status_accepted_tcp(r->status)) {
         cs_report_add_no_certificate(run->report, ip, r->port, r->sni, r->status, r->reason);
     }
 }
@@ -252,7 +246,7 @@ static void record_result(const struct cs_probe_result *r, void *arg)
     run->job->endpoints_scanned++;
 
     /* Only endpoints that ever accepted a connection get rows. */
-    if (run->failed != CS_OK || r->addr == NULL || (!prev && !accepted_tcp(r->status)))
+    if (run->failed != CS_OK || r->addr == NULL || (!prev && !cs_status_accepted_tcp(r->status)))
         goto out;
     struct cs_endpoint_row ep = {
         .id = prev ? prev->row.id : 0,
@@ -260,7 +254,7 @@ static void record_result(const struct cs_probe_result *r, void *arg)
         .port = r->port,
         .sni = (char *)(r->sni ? r->sni : ""),
         .first_seen = prev ? prev->row.first_seen : run->now,
-        .last_seen = accepted_tcp(r->status) || !prev ? run->now : prev->row.last_seen,
+        .last_seen = cs_status_accepted_tcp(r->status) || !prev ? run->now : prev->row.last_seen,
         .last_status = r->status,
         .last_reason = (char *)r->reason,
         /* The certificate last seen stays when an endpoint returns none, so

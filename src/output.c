@@ -152,21 +152,26 @@ static void write_jsonl(struct cs_output *out, const struct cs_probe_result *r, 
 
 /* ---- csv --------------------------------------------------------------- */
 
+void cs_output_csv_field(FILE *f, const char *s)
+{
+    if (s == NULL)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 static void csv_field(FILE *f, const char *s, bool last)
 {
-    if (s != NULL) {
-        if (strpbrk(s, ",\"\r\n") == NULL) {
-            fputs(s, f);
-        } else {
-            fputc('"', f);
-            for (; *s; s++) {
-                if (*s == '"')
-                    fputc('"', f);
-                fputc(*s, f);
-            }
-            fputc('"', f);
-        }
-    }
+    cs_output_csv_field(f, s);
     fputc(last ? '\n' : ',', f);
 }
 

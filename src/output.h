@@ -14,6 +14,10 @@
 
 enum cs_format { CS_FORMAT_TABLE, CS_FORMAT_JSONL, CS_FORMAT_CSV };
 
+/* Writes one CSV field, quoted (RFC 4180) when it holds a comma, quote or
+ * line break; NULL writes an empty field. */
+void cs_output_csv_field(FILE *f, const char *value);
+
 /* Parses "table", "jsonl" or "csv"; false for anything else. */
 bool cs_format_parse(const char *name, enum cs_format *out);
 

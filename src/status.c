@@ -27,3 +27,9 @@ bool cs_status_parse(const char *name, enum cs_status *out)
         }
     return false;
 }
+
+bool cs_status_accepted_tcp(enum cs_status status)
+{
+    return status == CS_STATUS_TIMED_OUT_DOWNLOADING || status == CS_STATUS_NOT_SSL ||
+           status == CS_STATUS_BAD_SSL_HANDSHAKE || status == CS_STATUS_CERTIFICATE_FOUND;
+}

@@ -26,6 +26,10 @@ enum cs_status {
 /* The wire name of a status, e.g. "timed_out_connecting". */
 const char *cs_status_name(enum cs_status status);
 
+/* Whether an endpoint with this status accepted a TCP connection: the
+ * endpoints that discovery keeps in the inventory. */
+bool cs_status_accepted_tcp(enum cs_status status);
+
 /* The status of a wire name; false for an unknown name. */
 bool cs_status_parse(const char *name, enum cs_status *out);
 

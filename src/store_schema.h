@@ -7,84 +7,84 @@
 #ifndef CS_STORE_SCHEMA_H
 #define CS_STORE_SCHEMA_H
 
-#define CS_STORE_SCHEMA_V1(PK, BYTES) \
-    "CREATE TABLE networks (" \
-    "  id                  " PK "," \
-    "  name                TEXT NOT NULL UNIQUE," \
-    "  description         TEXT NOT NULL DEFAULT ''," \
-    "  ranges              TEXT NOT NULL," \
-    "  excludes            TEXT NOT NULL DEFAULT ''," \
-    "  ports               TEXT NOT NULL DEFAULT '443'," \
-    "  snis                TEXT NOT NULL DEFAULT ''," \
-    "  alert_to            TEXT NOT NULL DEFAULT ''," \
-    "  connect_timeout_ms  INTEGER NOT NULL," \
-    "  download_timeout_ms INTEGER NOT NULL," \
-    "  expiry_days         INTEGER NOT NULL," \
-    "  max_email_rows      INTEGER NOT NULL," \
-    "  auto_monitor        INTEGER NOT NULL DEFAULT 0," \
-    "  enabled             INTEGER NOT NULL DEFAULT 1," \
-    "  created_at          TEXT NOT NULL" \
-    ");" \
-    "CREATE TABLE jobs (" \
-    "  id                    " PK "," \
-    "  network_id            BIGINT NOT NULL REFERENCES networks(id) ON DELETE CASCADE," \
-    "  kind                  TEXT NOT NULL," \
-    "  state                 TEXT NOT NULL," \
-    "  started_at            TEXT NOT NULL," \
-    "  finished_at           TEXT," \
-    "  endpoints_scanned     BIGINT NOT NULL DEFAULT 0," \
-    "  timed_out_connecting  BIGINT NOT NULL DEFAULT 0," \
-    "  timed_out_downloading BIGINT NOT NULL DEFAULT 0," \
-    "  connection_refused    BIGINT NOT NULL DEFAULT 0," \
-    "  host_unreachable      BIGINT NOT NULL DEFAULT 0," \
-    "  dns_failed            BIGINT NOT NULL DEFAULT 0," \
-    "  not_ssl               BIGINT NOT NULL DEFAULT 0," \
-    "  bad_ssl_handshake     BIGINT NOT NULL DEFAULT 0," \
-    "  certificate_found     BIGINT NOT NULL DEFAULT 0," \
-    "  report_json           TEXT" \
-    ");" \
-    "CREATE INDEX jobs_network ON jobs(network_id);" \
-    "CREATE TABLE certificates (" \
-    "  sha256      TEXT PRIMARY KEY," \
-    "  subject     TEXT NOT NULL," \
-    "  subject_cn  TEXT," \
-    "  issuer      TEXT NOT NULL," \
-    "  serial      TEXT NOT NULL," \
-    "  not_before  TEXT," \
-    "  not_after   TEXT," \
-    "  sans        TEXT NOT NULL DEFAULT '[]'," \
-    "  key_type    TEXT NOT NULL," \
-    "  key_bits    INTEGER NOT NULL," \
-    "  sig_alg     TEXT NOT NULL," \
-    "  self_signed INTEGER NOT NULL," \
-    "  der         " BYTES " NOT NULL," \
-    "  first_seen  TEXT NOT NULL" \
-    ");" \
-    "CREATE INDEX certificates_not_after ON certificates(not_after);" \
-    "CREATE TABLE endpoints (" \
-    "  id          " PK "," \
-    "  network_id  BIGINT NOT NULL REFERENCES networks(id) ON DELETE CASCADE," \
-    "  ip          TEXT NOT NULL," \
-    "  port        INTEGER NOT NULL," \
-    "  sni         TEXT NOT NULL DEFAULT ''," \
-    "  first_seen  TEXT NOT NULL," \
-    "  last_seen   TEXT NOT NULL," \
-    "  last_status TEXT NOT NULL," \
-    "  last_reason TEXT NOT NULL," \
-    "  cert_sha256 TEXT REFERENCES certificates(sha256)," \
-    "  monitored   INTEGER NOT NULL DEFAULT 0," \
-    "  last_job_id BIGINT REFERENCES jobs(id) ON DELETE SET NULL," \
-    "  UNIQUE (network_id, ip, port, sni)" \
-    ");" \
-    "CREATE TABLE endpoint_history (" \
-    "  id          " PK "," \
-    "  endpoint_id BIGINT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE," \
-    "  job_id      BIGINT REFERENCES jobs(id) ON DELETE CASCADE," \
-    "  probed_at   TEXT NOT NULL," \
-    "  status      TEXT NOT NULL," \
-    "  reason      TEXT NOT NULL," \
-    "  cert_sha256 TEXT REFERENCES certificates(sha256)" \
-    ");" \
+#define CS_STORE_SCHEMA_V1(PK, BYTES)                                                              \
+    "CREATE TABLE networks ("                                                                      \
+    "  id                  " PK ","                                                                \
+    "  name                TEXT NOT NULL UNIQUE,"                                                  \
+    "  description         TEXT NOT NULL DEFAULT '',"                                              \
+    "  ranges              TEXT NOT NULL,"                                                         \
+    "  excludes            TEXT NOT NULL DEFAULT '',"                                              \
+    "  ports               TEXT NOT NULL DEFAULT '443',"                                           \
+    "  snis                TEXT NOT NULL DEFAULT '',"                                              \
+    "  alert_to            TEXT NOT NULL DEFAULT '',"                                              \
+    "  connect_timeout_ms  INTEGER NOT NULL,"                                                      \
+    "  download_timeout_ms INTEGER NOT NULL,"                                                      \
+    "  expiry_days         INTEGER NOT NULL,"                                                      \
+    "  max_email_rows      INTEGER NOT NULL,"                                                      \
+    "  auto_monitor        INTEGER NOT NULL DEFAULT 0,"                                            \
+    "  enabled             INTEGER NOT NULL DEFAULT 1,"                                            \
+    "  created_at          TEXT NOT NULL"                                                          \
+    ");"                                                                                           \
+    "CREATE TABLE jobs ("                                                                          \
+    "  id                    " PK ","                                                              \
+    "  network_id            BIGINT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"           \
+    "  kind                  TEXT NOT NULL,"                                                       \
+    "  state                 TEXT NOT NULL,"                                                       \
+    "  started_at            TEXT NOT NULL,"                                                       \
+    "  finished_at           TEXT,"                                                                \
+    "  endpoints_scanned     BIGINT NOT NULL DEFAULT 0,"                                           \
+    "  timed_out_connecting  BIGINT NOT NULL DEFAULT 0,"                                           \
+    "  timed_out_downloading BIGINT NOT NULL DEFAULT 0,"                                           \
+    "  connection_refused    BIGINT NOT NULL DEFAULT 0,"                                           \
+    "  host_unreachable      BIGINT NOT NULL DEFAULT 0,"                                           \
+    "  dns_failed            BIGINT NOT NULL DEFAULT 0,"                                           \
+    "  not_ssl               BIGINT NOT NULL DEFAULT 0,"                                           \
+    "  bad_ssl_handshake     BIGINT NOT NULL DEFAULT 0,"                                           \
+    "  certificate_found     BIGINT NOT NULL DEFAULT 0,"                                           \
+    "  report_json           TEXT"                                                                 \
+    ");"                                                                                           \
+    "CREATE INDEX jobs_network ON jobs(network_id);"                                               \
+    "CREATE TABLE certificates ("                                                                  \
+    "  sha256      TEXT PRIMARY KEY,"                                                              \
+    "  subject     TEXT NOT NULL,"                                                                 \
+    "  subject_cn  TEXT,"                                                                          \
+    "  issuer      TEXT NOT NULL,"                                                                 \
+    "  serial      TEXT NOT NULL,"                                                                 \
+    "  not_before  TEXT,"                                                                          \
+    "  not_after   TEXT,"                                                                          \
+    "  sans        TEXT NOT NULL DEFAULT '[]',"                                                    \
+    "  key_type    TEXT NOT NULL,"                                                                 \
+    "  key_bits    INTEGER NOT NULL,"                                                              \
+    "  sig_alg     TEXT NOT NULL,"                                                                 \
+    "  self_signed INTEGER NOT NULL,"                                                              \
+    "  der         " BYTES " NOT NULL,"                                                            \
+    "  first_seen  TEXT NOT NULL"                                                                  \
+    ");"                                                                                           \
+    "CREATE INDEX certificates_not_after ON certificates(not_after);"                              \
+    "CREATE TABLE endpoints ("                                                                     \
+    "  id          " PK ","                                                                        \
+    "  network_id  BIGINT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,"                     \
+    "  ip          TEXT NOT NULL,"                                                                 \
+    "  port        INTEGER NOT NULL,"                                                              \
+    "  sni         TEXT NOT NULL DEFAULT '',"                                                      \
+    "  first_seen  TEXT NOT NULL,"                                                                 \
+    "  last_seen   TEXT NOT NULL,"                                                                 \
+    "  last_status TEXT NOT NULL,"                                                                 \
+    "  last_reason TEXT NOT NULL,"                                                                 \
+    "  cert_sha256 TEXT REFERENCES certificates(sha256),"                                          \
+    "  monitored   INTEGER NOT NULL DEFAULT 0,"                                                    \
+    "  last_job_id BIGINT REFERENCES jobs(id) ON DELETE SET NULL,"                                 \
+    "  UNIQUE (network_id, ip, port, sni)"                                                         \
+    ");"                                                                                           \
+    "CREATE TABLE endpoint_history ("                                                              \
+    "  id          " PK ","                                                                        \
+    "  endpoint_id BIGINT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,"                    \
+    "  job_id      BIGINT REFERENCES jobs(id) ON DELETE CASCADE,"                                  \
+    "  probed_at   TEXT NOT NULL,"                                                                 \
+    "  status      TEXT NOT NULL,"                                                                 \
+    "  reason      TEXT NOT NULL,"                                                                 \
+    "  cert_sha256 TEXT REFERENCES certificates(sha256)"                                           \
+    ");"                                                                                           \
     "CREATE INDEX endpoint_history_endpoint ON endpoint_history(endpoint_id);"
 
 #endif

@@ -23,23 +23,6 @@ struct listing {
     bool header_done;
 };
 
-static void csv_value(const char *v)
-{
-    if (v == NULL)
-        return;
-    if (strpbrk(v, ",\"\r\n") == NULL) {
-        fputs(v, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *v; v++) {
-        if (*v == '"')
-            putchar('"');
-        putchar(*v);
-    }
-    putchar('"');
-}
-
 static void emit(struct listing *l, const char *const *values)
 {
     if (!l->header_done && l->format != CS_FORMAT_JSONL) {
@@ -70,7 +53,7 @@ static void emit(struct listing *l, const char *const *values)
         if (l->format == CS_FORMAT_CSV) {
             if (i)
                 putchar(',');
-            csv_value(values[i]);
+            cs_output_csv_field(stdout, values[i]);
         } else {
             printf("%-*s ", l->cols[i].width, values[i] ? values[i] : "-");
         }

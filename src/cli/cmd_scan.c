@@ -103,17 +103,11 @@ struct scan_run {
     uint64_t counts[CS_STATUS_COUNT];
 };
 
-static bool accepted_tcp(enum cs_status s)
-{
-    return s == CS_STATUS_TIMED_OUT_DOWNLOADING || s == CS_STATUS_NOT_SSL ||
-           s == CS_STATUS_BAD_SSL_HANDSHAKE || s == CS_STATUS_CERTIFICATE_FOUND;
-}
-
 static void on_result(const struct cs_probe_result *r, void *arg)
 {
     struct scan_run *run = arg;
     run->counts[r->status]++;
-    if (run->open_only && !accepted_tcp(r->status))
+    if (run->open_only && !cs_status_accepted_tcp(r->status))
         return;
     cs_output_write(run->out, r);
 }

@@ -283,7 +283,7 @@ enum cs_rc cs_target_parse(struct cs_target_list *list, const char *token, unsig
         /* [v6], [v6/len], [v6-v6], optionally followed by :PORTS */
         char *close = strchr(spec, ']');
         if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
-            why = "expected '[ADDRESS]' or '[ADDRESS]:PORTS'";
+            why = "expected '[ADDRESS]', '[ADDRESS/LEN]' or '[...]:PORTS'";
             goto bad;
         }
         *close = '\0';

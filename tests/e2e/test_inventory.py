@@ -26,7 +26,6 @@ and connects to that socket; the URL certsweep is given stays the same.
 CERTSWEEP_E2E_NETNS=off runs everything in the host network.
 """
 
-import fcntl
 import hashlib
 import html
 import json
@@ -38,7 +37,6 @@ import signal
 import socket
 import sqlite3
 import ssl
-import struct
 import subprocess
 import sys
 import tempfile
@@ -46,14 +44,15 @@ import threading
 import time
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-LAB_DIR = os.path.join(ROOT, "tests", "lab")
-CERTSWEEP = os.path.abspath(os.environ.get(
-    "CERTSWEEP", os.path.join(ROOT, "build", "certsweep")))
-NETNS_ENV = "CERTSWEEP_E2E_NETNS"
+# harness.py is found in this script's own directory, which Python puts
+# first on sys.path; no __pycache__ is left there in the source tree.
+sys.dont_write_bytecode = True
+import harness
+from harness import (VERBOSE, Context, Fail, Skip, check, equal, expect,
+                     kill_group)
+
+CERTSWEEP = os.path.abspath(harness.CERTSWEEP)
 RELAY_ENV = "CERTSWEEP_INVENTORY_RELAY"
-VERBOSE = "-v" in sys.argv[1:]
 
 CONNECT_MS = 1000
 DOWNLOAD_MS = 1500
@@ -64,32 +63,9 @@ STATUSES = ("timed_out_connecting", "timed_out_downloading",
 ACCEPTED_TCP = ("timed_out_downloading", "not_ssl", "bad_ssl_handshake",
                 "certificate_found")
 
-# What each lab endpoint on 127.0.0.1 gives (tests/e2e/README.md).
-EXPECTED = {
-    "tls13_rsa": ("certificate_found", "chain_received"),
-    "tls12_ecdsa": ("certificate_found", "chain_received"),
-    "tls10_rsa": ("certificate_found", "chain_received"),
-    "tls11": ("certificate_found", "chain_received"),
-    "ed25519": ("certificate_found", "chain_received"),
-    "sha1": ("certificate_found", "chain_received"),
-    "expired": ("certificate_found", "chain_received"),
-    "selfsigned": ("certificate_found", "chain_received"),
-    "big": ("certificate_found", "chain_received"),
-    "sni": ("certificate_found", "chain_received"),
-    "clientcert": ("certificate_found", "chain_received"),
-    "http": ("not_ssl", "http_response"),
-    "ssh": ("not_ssl", "ssh_banner"),
-    "smtp": ("not_ssl", "smtp_or_ftp_banner"),
-    "silent": ("timed_out_downloading", "no_response"),
-    "tarpit": ("timed_out_downloading", "incomplete_handshake"),
-    "garbage": ("not_ssl", "binary_response"),
-    "alert": ("bad_ssl_handshake", "alert:handshake_failure"),
-    "eof": ("bad_ssl_handshake", "eof_after_client_hello"),
-    "reset": ("bad_ssl_handshake", "reset_during_handshake"),
-    "huge": ("bad_ssl_handshake", re.compile(r"tls:\S+")),
-    "closed": ("connection_refused", "rst"),
-    "backlog": ("timed_out_connecting", "connect_timeout"),
-}
+# The endpoints on 127.0.0.1 (tls_v6 is on ::1), which the networks here
+# range over.
+EXPECTED = {n: v for n, v in harness.EXPECTED.items() if n != "tls_v6"}
 
 # The monitoring network: STOPPED is stopped by the lab, SWAPPED is given a
 # fresh certificate.  Neither is used by a later check that needs it as it
@@ -98,24 +74,6 @@ STOPPED = "tls12_ecdsa"
 SWAPPED = "tls13_rsa"
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-
-
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def expect(cond, why):
-    if not cond:
-        raise Fail(why)
-
-
-def equal(what, got, want):
-    if got != want:
-        raise Fail(f"{what} is {got!r}, want {want!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -186,27 +144,11 @@ def relay(listener, connect):
     threading.Thread(target=serve, daemon=True).start()
 
 
-def bring_loopback_up():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        req = struct.pack("16sH22x", b"lo", 0)
-        flags = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, req)[:18])[1]
-        fcntl.ioctl(s, 0x8914, struct.pack("16sH22x", b"lo", flags | 1))
-    finally:
-        s.close()
-
-
 def enter_private_network():
     """Run this script again inside a new network namespace if possible and
     return its exit status; None to go on here (inside it, or in the host
     network when no namespace can be had)."""
-    state = os.environ.get(NETNS_ENV)
-    if state == "inside":
-        bring_loopback_up()
-        print("note: running in a private network namespace (loopback only)")
-        return None
-    if state == "off":
-        print("note: CERTSWEEP_E2E_NETNS=off: running in the host network")
+    if harness.network_already_chosen():
         return None
     store = os.environ.get("CERTSWEEP_TEST_STORE") or ""
     host = urllib.parse.urlsplit(store).hostname if "://" in store else None
@@ -214,19 +156,11 @@ def enter_private_network():
         print(f"note: the store is on {host}, out of reach of a private "
               "network namespace: running in the host network")
         return None
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        print("note: no unshare(1): running in the host network")
+    cmd, why = harness.unshare_command()
+    if cmd is None:
+        print(f"note: {why}: running in the host network")
         return None
-    cmd = [unshare, "--net"]
-    if os.geteuid() != 0:
-        cmd.append("--map-root-user")
-    if subprocess.run(cmd + ["true"], stdout=subprocess.DEVNULL,
-                      stderr=subprocess.DEVNULL).returncode != 0:
-        print("note: unshare --net is not permitted here: running in the "
-              "host network")
-        return None
-    env = dict(os.environ, **{NETNS_ENV: "inside"})
+    argv, env = harness.rerun_inside(cmd)
     tmp = None
     addr = pg_address(os.environ.get("CERTSWEEP_TEST_STORE"))
     if addr:
@@ -238,8 +172,7 @@ def enter_private_network():
         relay(lsock, lambda: socket.create_connection(addr, timeout=10))
         env[RELAY_ENV] = path
     sys.stdout.flush()
-    child = subprocess.Popen(cmd + [sys.executable, os.path.abspath(__file__)]
-                             + sys.argv[1:], env=env)
+    child = subprocess.Popen(argv, env=env)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda s, _: child.send_signal(s))
     rc = child.wait()
@@ -272,76 +205,7 @@ def start_inner_relay():
 
 
 # ---------------------------------------------------------------------------
-# The lab
-
-class Lab:
-    """gencerts.sh + lab.py --control in a temporary directory."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="certsweep-inv-")
-        self.certs = os.path.join(self.dir, "certs")
-        self.proc = None
-        self.log = None
-
-    def start(self):
-        subprocess.run([os.path.join(LAB_DIR, "gencerts.sh"), self.certs],
-                       check=True)
-        manifest = os.path.join(self.dir, "manifest.json")
-        self.log = open(os.path.join(self.dir, "lab.log"), "w+")
-        cmd = [sys.executable, os.path.join(LAB_DIR, "lab.py"), "--certs",
-               self.certs, "--manifest", manifest, "--stdin-eof", "--control"]
-        if VERBOSE:
-            cmd.append("-v")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
-                                     stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 20
-        while not os.path.exists(manifest):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"lab did not start:\n{self.log_text()}")
-            time.sleep(0.05)
-        with open(manifest) as f:
-            self.ports = json.load(f)
-        self.names = {port: name for name, port in self.ports.items()}
-
-    def control(self, *words):
-        with socket.create_connection(("127.0.0.1", self.ports["control"]),
-                                      timeout=20) as s:
-            s.sendall((" ".join(words) + "\n").encode())
-            answer = b""
-            while not answer.endswith(b"\n"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                answer += chunk
-        answer = answer.decode().strip()
-        if answer != "ok":
-            raise Fail(f"lab control {' '.join(words)}: {answer!r}")
-
-    def cert_sha256(self, name):
-        with open(os.path.join(self.certs, name + ".pem")) as f:
-            der = ssl.PEM_cert_to_DER_cert(f.read())
-        return hashlib.sha256(der).hexdigest()
-
-    def log_text(self):
-        if not self.log:
-            return ""
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if VERBOSE:
-            sys.stdout.write(self.log_text())
-        if self.log:
-            self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
+# The lab (harness.Lab, started with --control)
 
 def served_sha256(port):
     """The SHA-256 of the leaf a lab TLS endpoint serves now."""
@@ -356,10 +220,6 @@ def served_sha256(port):
 # ---------------------------------------------------------------------------
 # Running certsweep
 
-class Context:
-    pass
-
-
 T = Context()       # the test context; the checks below fill it in
 
 
@@ -371,31 +231,17 @@ def start_certsweep(args, db=True, user=None, env=None, **kw):
     e = dict(os.environ)
     e.pop("CERTSWEEP_DB", None)
     e.update(env or {})
-    return subprocess.Popen(argv, text=True, start_new_session=True, env=e,
-                            user=user, **kw)
-
-
-def kill_group(p, sig=signal.SIGKILL):
-    try:
-        os.killpg(p.pid, sig)
-    except ProcessLookupError:
-        pass
+    return harness.start_in_group(argv, env=e, user=user, **kw)
 
 
 def certsweep(*args, timeout=15, **kw):
     """Run certsweep to its end; longer than timeout seconds is a failure."""
     p = start_certsweep(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                         **kw)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise Fail(f"certsweep {' '.join(args)} ran longer than {timeout} s")
-    finally:
-        kill_group(p)
-        p.wait()
-    if VERBOSE and err:
-        print("  stderr: " + err.rstrip().replace("\n", "\n          "))
-    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    done = harness.finish(p, args, timeout)
+    if VERBOSE and done.stderr:
+        print("  stderr: " + done.stderr.rstrip().replace("\n", "\n          "))
+    return done
 
 
 def ok(*args, **kw):
@@ -506,14 +352,6 @@ def is_pg():
 
 # ---------------------------------------------------------------------------
 # The checks, run in order
-
-CHECKS = []
-
-
-def check(fn):
-    CHECKS.append((fn.__name__, fn))
-    return fn
-
 
 def parse_show(text):
     """`network show` as {field: value}: a field, two spaces, the value."""
@@ -1444,11 +1282,8 @@ def main():
     if rc is not None:
         return rc
     T.relayed = start_inner_relay()
-    if not os.access(CERTSWEEP, os.X_OK):
-        print(f"FAIL setup: no certsweep binary at {CERTSWEEP} (set CERTSWEEP)")
-        print("0 passed, 1 failed")
+    if harness.certsweep_missing(CERTSWEEP):
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     t = T
     t.tmp = tempfile.mkdtemp(prefix="certsweep-inv-db-")
@@ -1456,40 +1291,13 @@ def main():
     t.store = os.environ.get("CERTSWEEP_TEST_STORE") or \
         os.path.join(t.tmp, "inventory.db")
     print(f"note: store {t.store}")
-    t.lab = Lab()
-    passed = failed = skipped = 0
-    started = time.monotonic()
+    # --control: the monitoring checks stop an endpoint and swap a
+    # certificate through the lab's control port.
+    t.lab = harness.Lab("certsweep-inv-", lab_args=["--control"])
     try:
-        try:
-            t.lab.start()
-        except Exception as e:
-            print(f"FAIL setup: {e}")
-            print("0 passed, 1 failed")
-            return 1
-        for name, fn in CHECKS:
-            try:
-                fn(t)
-            except Skip as e:
-                print(f"skip {name}: {e}")
-                skipped += 1
-            except Fail as e:
-                print(f"FAIL {name}: {e}")
-                failed += 1
-            except Exception as e:      # a bug here must not hide the rest
-                print(f"FAIL {name}: {type(e).__name__}: {e}")
-                failed += 1
-            else:
-                print(f"ok {name}")
-                passed += 1
-            sys.stdout.flush()
+        return harness.run_checks(t)
     finally:
-        t.lab.stop()
         shutil.rmtree(t.tmp, ignore_errors=True)
-    if skipped:
-        print(f"{skipped} skipped")
-    print(f"{time.monotonic() - started:.1f} s")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

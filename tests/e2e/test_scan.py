@@ -21,59 +21,26 @@ are skipped, with the reason printed.
 
 import csv
 import datetime
-import fcntl
 import hashlib
 import io
 import json
 import os
 import re
-import shutil
-import signal
 import socket
 import ssl
-import struct
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-LAB_DIR = os.path.join(ROOT, "tests", "lab")
-CERTSWEEP = os.environ.get("CERTSWEEP", os.path.join(ROOT, "build", "certsweep"))
-NETNS_ENV = "CERTSWEEP_E2E_NETNS"
-VERBOSE = "-v" in sys.argv[1:]
+# harness.py is found in this script's own directory, which Python puts
+# first on sys.path; no __pycache__ is left there in the source tree.
+sys.dont_write_bytecode = True
+import harness
+from harness import (CERTSWEEP, EXPECTED, VERBOSE, Context, Fail, Skip, check,
+                     equal, expect, kill_group)
 
 CONNECT_MS = 1000
 DOWNLOAD_MS = 1500
-
-# The status and reason docs/scan-output.md promises for each lab endpoint.
-EXPECTED = {
-    "tls13_rsa": ("certificate_found", "chain_received"),
-    "tls12_ecdsa": ("certificate_found", "chain_received"),
-    "tls10_rsa": ("certificate_found", "chain_received"),
-    "tls11": ("certificate_found", "chain_received"),
-    "ed25519": ("certificate_found", "chain_received"),
-    "sha1": ("certificate_found", "chain_received"),
-    "expired": ("certificate_found", "chain_received"),
-    "selfsigned": ("certificate_found", "chain_received"),
-    "big": ("certificate_found", "chain_received"),
-    "sni": ("certificate_found", "chain_received"),
-    "clientcert": ("certificate_found", "chain_received"),
-    "tls_v6": ("certificate_found", "chain_received"),
-    "http": ("not_ssl", "http_response"),
-    "ssh": ("not_ssl", "ssh_banner"),
-    "smtp": ("not_ssl", "smtp_or_ftp_banner"),
-    "silent": ("timed_out_downloading", "no_response"),
-    "tarpit": ("timed_out_downloading", "incomplete_handshake"),
-    "garbage": ("not_ssl", "binary_response"),
-    "alert": ("bad_ssl_handshake", "alert:handshake_failure"),
-    "eof": ("bad_ssl_handshake", "eof_after_client_hello"),
-    "reset": ("bad_ssl_handshake", "reset_during_handshake"),
-    "huge": ("bad_ssl_handshake", re.compile(r"tls:\S+")),
-    "closed": ("connection_refused", "rst"),
-    "backlog": ("timed_out_connecting", "connect_timeout"),
-}
 
 CSV_HEADER = ("ip,port,sni,status,reason,elapsed_ms,tls_version,cipher,"
               "subject_cn,subject,issuer,not_before,not_after,serial,sha256,"
@@ -86,138 +53,38 @@ CERT_FIELDS = ("sha256", "subject", "subject_cn", "issuer", "serial",
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-class Fail(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def expect(cond, why):
-    if not cond:
-        raise Fail(why)
-
-
-def equal(what, got, want):
-    if got != want:
-        raise Fail(f"{what} is {got!r}, want {want!r}")
-
-
 # ---------------------------------------------------------------------------
 # A network of our own
-
-def bring_loopback_up():
-    """Set IFF_UP on lo (a new network namespace starts with it down)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        req = struct.pack("16sH22x", b"lo", 0)
-        flags = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, req)[:18])[1]
-        fcntl.ioctl(s, 0x8914, struct.pack("16sH22x", b"lo", flags | 1))
-    finally:
-        s.close()
-
 
 def enter_private_network():
     """Re-execute this script inside a new network namespace if possible.
     Returns True when running inside one, False when staying outside."""
-    state = os.environ.get(NETNS_ENV)
-    if state == "inside":
-        bring_loopback_up()
-        print("note: running in a private network namespace (loopback only)")
-        return True
-    if state == "off":
-        print("note: CERTSWEEP_E2E_NETNS=off: running in the host network")
-        return False
-    unshare = shutil.which("unshare")
-    if unshare:
-        cmd = [unshare, "--net"]
-        if os.geteuid() != 0:
-            cmd.append("--map-root-user")
-        if subprocess.run(cmd + ["true"], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL).returncode == 0:
-            env = dict(os.environ, **{NETNS_ENV: "inside"})
-            sys.stdout.flush()
-            os.execve(unshare, cmd + [sys.executable, os.path.abspath(__file__)]
-                      + sys.argv[1:], env)
-        why = "unshare --net is not permitted here"
-    else:
-        why = "no unshare(1)"
+    state = harness.network_already_chosen()
+    if state:
+        return state == "inside"
+    cmd, why = harness.unshare_command()
+    if cmd:
+        argv, env = harness.rerun_inside(cmd)
+        sys.stdout.flush()
+        os.execve(argv[0], argv, env)
     print(f"note: {why}: running in the host network; checks that could "
           "reach another host if certsweep misbehaved are skipped")
     return False
 
 
 # ---------------------------------------------------------------------------
-# The lab
+# The lab's certificates
 
-class Lab:
-    """gencerts.sh + lab.py in a temporary directory."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="certsweep-e2e-")
-        self.certs = os.path.join(self.dir, "certs")
-        self.proc = None
-        self.log = None
-
-    def start(self):
-        subprocess.run([os.path.join(LAB_DIR, "gencerts.sh"), self.certs],
-                       check=True)
-        manifest = os.path.join(self.dir, "manifest.json")
-        self.log = open(os.path.join(self.dir, "lab.log"), "w+")
-        cmd = [sys.executable, os.path.join(LAB_DIR, "lab.py"), "--certs",
-               self.certs, "--manifest", manifest, "--stdin-eof"]
-        if VERBOSE:
-            cmd.append("-v")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
-                                     stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 20
-        while not os.path.exists(manifest):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"lab did not start:\n{self.log_text()}")
-            time.sleep(0.05)
-        with open(manifest) as f:
-            self.ports = json.load(f)
-        self.names = {port: name for name, port in self.ports.items()
-                      if name != "dns"}
-
-    def log_text(self):
-        if not self.log:
-            return ""
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if VERBOSE:
-            sys.stdout.write(self.log_text())
-        if self.log:
-            self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def pem(self, name):
-        with open(os.path.join(self.certs, name + ".pem")) as f:
-            return f.read()
-
-    def der(self, name):
-        return ssl.PEM_cert_to_DER_cert(self.pem(name))
-
-    def openssl_facts(self, name):
-        """serial, notBefore and notAfter of a lab certificate, per openssl."""
-        out = subprocess.run(
-            ["openssl", "x509", "-noout", "-serial", "-startdate", "-enddate",
-             "-in", os.path.join(self.certs, name + ".pem")],
-            check=True, capture_output=True, text=True).stdout
-        facts = dict(line.split("=", 1) for line in out.splitlines())
-        return (int(facts["serial"], 16),
-                rfc3339(ssl.cert_time_to_seconds(facts["notBefore"])),
-                rfc3339(ssl.cert_time_to_seconds(facts["notAfter"])))
+def openssl_facts(lab, name):
+    """serial, notBefore and notAfter of a lab certificate, per openssl."""
+    out = subprocess.run(
+        ["openssl", "x509", "-noout", "-serial", "-startdate", "-enddate",
+         "-in", os.path.join(lab.certs, name + ".pem")],
+        check=True, capture_output=True, text=True).stdout
+    facts = dict(line.split("=", 1) for line in out.splitlines())
+    return (int(facts["serial"], 16),
+            rfc3339(ssl.cert_time_to_seconds(facts["notBefore"])),
+            rfc3339(ssl.cert_time_to_seconds(facts["notAfter"])))
 
 
 def rfc3339(epoch):
@@ -233,28 +100,11 @@ def certsweep(*args, timeout=10):
     if VERBOSE:
         print("  $ certsweep " + " ".join(args))
     p = start_certsweep(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise Fail(f"certsweep {' '.join(args)} ran longer than {timeout} s")
-    finally:
-        kill_group(p)
-    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    return harness.finish(p, args, timeout)
 
 
 def start_certsweep(args, **kw):
-    # In a process group of its own, so that kill_group also gets what a
-    # wrapper script (valgrind, a shell) around the binary started.
-    return subprocess.Popen([CERTSWEEP, *args], text=True,
-                            start_new_session=True, **kw)
-
-
-def kill_group(p):
-    try:
-        os.killpg(p.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    p.wait()
+    return harness.start_in_group([CERTSWEEP, *args], **kw)
 
 
 def scan(*args, timeout=10):
@@ -319,22 +169,10 @@ class Sentry:
 # ---------------------------------------------------------------------------
 # The checks.  Each is a function of the test context; they run in order.
 
-CHECKS = []
-
-
-def check(fn, name=None):
-    CHECKS.append((name or fn.__name__, fn))
-    return fn
-
-
 def needs_private_net(t):
     if not t.private_net:
         raise Skip("certsweep could reach another host if it misbehaved, "
                    "and there is no private network namespace here")
-
-
-class Context:
-    pass
 
 
 def whole_scan(t):
@@ -459,7 +297,7 @@ def cert_facts(t, r, name, cn, issuer, key_type, key_bits, sig_alg,
     except (ValueError, TypeError) as e:
         raise Fail(f"pem does not parse: {e}")
     expect(back == der, "pem is not the certificate the lab served")
-    serial, not_before, not_after = t.lab.openssl_facts(name)
+    serial, not_before, not_after = openssl_facts(t.lab, name)
     equal("serial", int(c["serial"], 16), serial)
     equal("not_before", c["not_before"], not_before)
     equal("not_after", c["not_after"], not_after)
@@ -835,6 +673,7 @@ def large_range_allowed_with_flag_is_not_a_usage_error(t):
         stderr = ""
     finally:
         kill_group(p)
+        p.wait()
         p.stderr.close()
     expect(rc != 2, f"exit 2 with --allow-large: {stderr.strip()!r}")
 
@@ -843,50 +682,12 @@ def large_range_allowed_with_flag_is_not_a_usage_error(t):
 
 def main():
     private_net = enter_private_network()
-    if not os.access(CERTSWEEP, os.X_OK):
-        print(f"FAIL setup: no certsweep binary at {CERTSWEEP} "
-              "(set CERTSWEEP)")
-        print("0 passed, 1 failed")
+    if harness.certsweep_missing(CERTSWEEP):
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-
     t = Context()
     t.private_net = private_net
-    t.lab = Lab()
-    passed = failed = skipped = 0
-    started = time.monotonic()
-    try:
-        try:
-            t.lab.start()
-        except Exception as e:
-            print(f"FAIL setup: {e}")
-            print("0 passed, 1 failed")
-            return 1
-        whole_scan(t)
-        for name, fn in CHECKS:
-            try:
-                fn(t)
-            except Skip as e:
-                print(f"skip {name}: {e}")
-                skipped += 1
-            except Fail as e:
-                print(f"FAIL {name}: {e}")
-                failed += 1
-            except Exception as e:      # a bug here must not hide the rest
-                print(f"FAIL {name}: {type(e).__name__}: {e}")
-                failed += 1
-            else:
-                print(f"ok {name}")
-                passed += 1
-            sys.stdout.flush()
-    finally:
-        t.lab.stop()
-    if skipped:
-        print(f"{skipped} skipped")
-    if VERBOSE:
-        print(f"{time.monotonic() - started:.1f} s")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    t.lab = harness.Lab("certsweep-e2e-")
+    return harness.run_checks(t, before=whole_scan, show_time=VERBOSE)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 #include "log.h"
 #include "network.h"
 #include "resolve.h"
-#include "x509info.h"
+#include "certcache.h"
 
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -144,6 +144,7 @@ struct job_run {
     const struct cs_network *net;
     struct cs_job *job;
     struct known_map *known;
+    struct cs_cert_cache *cache;
     struct cs_report *report;
     time_t now;
     bool in_transaction;
@@ -153,9 +154,10 @@ struct job_run {
 };
 
 /* Fills a certificate row from the facts of cert, with its DER. */
-static enum cs_rc cert_row_from(X509 *cert, struct cs_cert_row *row, struct cs_cert_facts *facts)
+static enum cs_rc cert_row_from(struct cs_cert_cache *cache, X509 *cert, struct cs_cert_row *row,
+                                struct cs_cert_facts *facts)
 {
-    if (cs_cert_facts_get(cert, facts, NULL, 0) != CS_OK)
+    if (cs_cert_cache_get(cache, cert, facts) != CS_OK)
         return CS_ERR_TLS;
     cJSON *sans = cJSON_CreateArray();
     for (size_t i = 0; sans && i < facts->nsans; i++)
@@ -240,7 +242,7 @@ static void record_result(const struct cs_probe_result *r, void *arg)
     struct known *prev = r->addr ? known_find(run->known, key) : NULL;
 
     if (r->chain != NULL && sk_X509_num(r->chain) > 0)
-        have_cert = cert_row_from(sk_X509_value(r->chain, 0), &cert, &facts) == CS_OK;
+        have_cert = cert_row_from(run->cache, sk_X509_value(r->chain, 0), &cert, &facts) == CS_OK;
     report_result(run, r, ip, prev, have_cert ? &cert : NULL);
     run->job->counts[r->status]++;
     run->job->endpoints_scanned++;
@@ -361,9 +363,10 @@ enum cs_rc cs_job_run(struct cs_store *s, const char *name, enum cs_job_kind kin
 
     run.now = time(NULL);
     run.report = cs_report_new(kind, net.name, net.expiry_days, net.max_email_rows, run.now);
+    run.cache = cs_cert_cache_new();
     job.network_id = net.id;
     job.started_at = run.now;
-    if (run.report == NULL) {
+    if (run.report == NULL || run.cache == NULL) {
         rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -415,6 +418,7 @@ out:
     if (run.in_transaction)
         cs_store_rollback(s);
     cs_report_free(&run.report);
+    cs_cert_cache_free(&run.cache);
     cs_plan_free(&plan);
     cs_target_list_free(&targets);
     cs_target_list_free(&excludes);

@@ -1,5 +1,5 @@
 #include "output.h"
-#include "x509info.h"
+#include "certcache.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -8,21 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Facts of recently seen certificates, by SHA-256. Many endpoints of a
- * network present the same certificate (wildcards, load-balanced pools,
- * appliance defaults); its facts, costly in OpenSSL 3.0 (names, PEM, the
- * self-signature check), are computed once. Direct-mapped on the first
- * byte of the digest. */
-#define FACTS_CACHE_SLOTS 256
-
-struct facts_slot {
-    bool used;
-    struct cs_cert_facts facts;
-};
-
 struct cs_output {
     enum cs_format format;
-    struct facts_slot cache[FACTS_CACHE_SLOTS];
+    struct cs_cert_cache *cache;
     FILE *f;
     char *path;     /* final name, NULL for stdout */
     char *tmp_path; /* where it is written until close */
@@ -66,6 +54,11 @@ enum cs_rc cs_output_open(enum cs_format format, const char *path, struct cs_out
     if (o == NULL)
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
     o->format = format;
+    o->cache = cs_cert_cache_new();
+    if (o->cache == NULL) {
+        free(o);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+    }
     if (path == NULL) {
         o->f = stdout;
     } else {
@@ -253,70 +246,37 @@ static void write_table(struct cs_output *out, const struct cs_probe_result *r, 
             leaf ? cn : "-");
 }
 
-static unsigned hex_byte(const char *hex)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 2; i++)
-        v = v * 16 + (unsigned)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
-    return v;
-}
-
-/* The facts of cert, from the cache or freshly computed into it. A slot
- * already holding another certificate of the same record (pinned) is not
- * evicted: then the facts go into spare, which the caller clears. */
-static const struct cs_cert_facts *facts_for(struct cs_output *out, X509 *cert, bool *pinned,
-                                             struct cs_cert_facts *spare)
-{
-    char sha256[65];
-    if (cs_cert_sha256(cert, sha256) != CS_OK)
-        return NULL;
-    unsigned idx = hex_byte(sha256) % FACTS_CACHE_SLOTS;
-    struct facts_slot *slot = &out->cache[idx];
-    if (slot->used && strcmp(slot->facts.sha256, sha256) == 0) {
-        pinned[idx] = true;
-        return &slot->facts;
-    }
-    if (pinned[idx])
-        return cs_cert_facts_get(cert, spare, NULL, 0) == CS_OK ? spare : NULL;
-    cs_cert_facts_clear(&slot->facts);
-    slot->used = cs_cert_facts_get(cert, &slot->facts, NULL, 0) == CS_OK;
-    pinned[idx] = slot->used;
-    return slot->used ? &slot->facts : NULL;
-}
-
 void cs_output_write(struct cs_output *out, const struct cs_probe_result *r)
 {
     char ip[64] = "";
     int n = r->chain ? sk_X509_num(r->chain) : 0;
-    const struct cs_cert_facts **facts = n ? calloc((size_t)n, sizeof(*facts)) : NULL;
-    struct cs_cert_facts *spares = n ? calloc((size_t)n, sizeof(*spares)) : NULL;
-    bool pinned[FACTS_CACHE_SLOTS] = {false};
+    struct cs_cert_facts *facts = n ? calloc((size_t)n, sizeof(*facts)) : NULL;
+    const struct cs_cert_facts **chain = n ? calloc((size_t)n, sizeof(*chain)) : NULL;
     int nfacts = 0;
 
     if (r->addr != NULL)
         cs_addr_format(r->addr, ip, sizeof(ip));
-    for (int i = 0; facts && spares && i < n; i++) {
-        const struct cs_cert_facts *f =
-            facts_for(out, sk_X509_value(r->chain, i), pinned, &spares[i]);
-        if (f != NULL)
-            facts[nfacts++] = f;
-    }
+    for (int i = 0; facts && chain && i < n; i++)
+        if (cs_cert_cache_get(out->cache, sk_X509_value(r->chain, i), &facts[nfacts]) == CS_OK) {
+            chain[nfacts] = &facts[nfacts];
+            nfacts++;
+        }
     out->counts[r->status]++;
     switch (out->format) {
     case CS_FORMAT_JSONL:
-        write_jsonl(out, r, ip, facts, nfacts);
+        write_jsonl(out, r, ip, chain, nfacts);
         break;
     case CS_FORMAT_CSV:
-        write_csv(out, r, ip, nfacts ? facts[0] : NULL, nfacts);
+        write_csv(out, r, ip, nfacts ? chain[0] : NULL, nfacts);
         break;
     case CS_FORMAT_TABLE:
-        write_table(out, r, ip, nfacts ? facts[0] : NULL);
+        write_table(out, r, ip, nfacts ? chain[0] : NULL);
         break;
     }
-    for (int i = 0; spares && i < n; i++)
-        cs_cert_facts_clear(&spares[i]);
-    free(spares);
+    for (int i = 0; i < nfacts; i++)
+        cs_cert_facts_clear(&facts[i]);
     free(facts);
+    free(chain);
     if (ferror(out->f))
         out->failed = true;
 }
@@ -348,8 +308,7 @@ enum cs_rc cs_output_close(struct cs_output **outp, bool commit, char *err, size
         if (!commit || rc != CS_OK)
             unlink(out->tmp_path);
     }
-    for (int i = 0; i < FACTS_CACHE_SLOTS; i++)
-        cs_cert_facts_clear(&out->cache[i].facts);
+    cs_cert_cache_free(&out->cache);
     free(out->path);
     free(out->tmp_path);
     free(out);

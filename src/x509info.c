@@ -253,3 +253,29 @@ void cs_cert_facts_clear(struct cs_cert_facts *facts)
     free(facts->sans);
     memset(facts, 0, sizeof(*facts));
 }
+
+static bool copy_string(const char *src, char **dst)
+{
+    *dst = src ? strdup(src) : NULL;
+    return src == NULL || *dst != NULL;
+}
+
+enum cs_rc cs_cert_facts_copy(const struct cs_cert_facts *src, struct cs_cert_facts *dst)
+{
+    *dst = *src; /* fixed-size fields and static strings */
+    dst->subject = dst->subject_cn = dst->issuer = dst->serial = dst->pem = NULL;
+    dst->sans = NULL;
+    dst->nsans = 0;
+    bool ok = copy_string(src->subject, &dst->subject) &&
+              copy_string(src->subject_cn, &dst->subject_cn) &&
+              copy_string(src->issuer, &dst->issuer) && copy_string(src->serial, &dst->serial) &&
+              copy_string(src->pem, &dst->pem) &&
+              (dst->sans = calloc(src->nsans + 1, sizeof(char *))) != NULL;
+    for (size_t i = 0; ok && i < src->nsans; i++, dst->nsans++)
+        ok = copy_string(src->sans[i], &dst->sans[i]);
+    if (!ok) {
+        cs_cert_facts_clear(dst);
+        return CS_ERR_NOMEM;
+    }
+    return CS_OK;
+}

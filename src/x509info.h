@@ -40,4 +40,8 @@ enum cs_rc cs_cert_sha256(X509 *cert, char *out);
 enum cs_rc cs_cert_facts_get(X509 *cert, struct cs_cert_facts *facts, char *err, size_t errlen);
 void cs_cert_facts_clear(struct cs_cert_facts *facts);
 
+/* Deep copy of src into dst (zeroed by the caller); on error dst is left
+ * cleared. */
+enum cs_rc cs_cert_facts_copy(const struct cs_cert_facts *src, struct cs_cert_facts *dst);
+
 #endif

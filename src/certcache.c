@@ -37,14 +37,18 @@ static unsigned hex_byte(const char *hex)
     return v;
 }
 
-enum cs_rc cs_cert_cache_get(struct cs_cert_cache *cache, X509 *cert, struct cs_cert_facts *facts)
+enum cs_rc cs_cert_cache_get(struct cs_cert_cache *cache, X509 *cert, struct cs_cert_facts *facts,
+                             bool *cached)
 {
     char sha256[65];
     enum cs_rc rc = cs_cert_sha256(cert, sha256);
     if (rc != CS_OK)
         return rc;
     struct slot *slot = &cache->slots[hex_byte(sha256) % SLOTS];
-    if (!slot->used || strcmp(slot->facts.sha256, sha256) != 0) {
+    bool hit = slot->used && strcmp(slot->facts.sha256, sha256) == 0;
+    if (cached != NULL)
+        *cached = hit;
+    if (!hit) {
         cs_cert_facts_clear(&slot->facts);
         slot->used = false;
         if ((rc = cs_cert_facts_get(cert, &slot->facts, NULL, 0)) != CS_OK)

@@ -18,7 +18,9 @@ struct cs_cert_cache *cs_cert_cache_new(void);
 void cs_cert_cache_free(struct cs_cert_cache **cache);
 
 /* Fills facts (zeroed by the caller) with a copy of cert's facts, from the
- * cache or freshly computed into it. The caller clears the copy. */
-enum cs_rc cs_cert_cache_get(struct cs_cert_cache *cache, X509 *cert, struct cs_cert_facts *facts);
+ * cache or freshly computed into it. The caller clears the copy. *cached
+ * (if not NULL) tells whether they were in the cache already. */
+enum cs_rc cs_cert_cache_get(struct cs_cert_cache *cache, X509 *cert, struct cs_cert_facts *facts,
+                             bool *cached);
 
 #endif

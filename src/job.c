@@ -54,20 +54,19 @@ static struct known *known_find(struct known_map *m, const char *key)
     }
 }
 
-/* Copies row into the map (which must have room). */
+/* Moves row into the map (which must have room): the map owns its strings
+ * from now on. */
 static bool known_add(struct known_map *m, const char *key, const struct cs_endpoint_row *row)
 {
     size_t i = fnv1a(key) & (m->cap - 1);
     while (m->slots[i].key != NULL)
         i = (i + 1) & (m->cap - 1);
     struct known *k = &m->slots[i];
-    k->key = strdup(key);
+    if ((k->key = strdup(key)) == NULL)
+        return false;
     k->row = *row;
-    k->row.sni = strdup(row->sni ? row->sni : "");
-    k->row.last_reason = strdup(row->last_reason ? row->last_reason : "");
-    k->row.cert_sha256 = row->cert_sha256 ? strdup(row->cert_sha256) : NULL;
     m->count++;
-    return k->key && k->row.sni && k->row.last_reason && (!row->cert_sha256 || k->row.cert_sha256);
+    return true;
 }
 
 static void known_free(struct known_map *m)
@@ -106,6 +105,8 @@ static void collect_row(const struct cs_endpoint_row *ep, void *arg)
     r->sni = strdup(ep->sni ? ep->sni : "");
     r->last_reason = strdup(ep->last_reason ? ep->last_reason : "");
     r->cert_sha256 = ep->cert_sha256 ? strdup(ep->cert_sha256) : NULL;
+    if (r->sni == NULL || r->last_reason == NULL || (ep->cert_sha256 && r->cert_sha256 == NULL))
+        ctx->oom = true;
 }
 
 static enum cs_rc known_load(struct cs_store *s, int64_t network_id, struct known_map *m, char *err,
@@ -128,7 +129,9 @@ static enum cs_rc known_load(struct cs_store *s, int64_t network_id, struct know
     }
     for (size_t i = 0; i < ctx.n; i++) {
         make_key(key, sizeof(key), ctx.rows[i].ip, ctx.rows[i].port, ctx.rows[i].sni);
-        if (rc == CS_OK && !known_add(m, key, &ctx.rows[i]))
+        if (rc == CS_OK && known_add(m, key, &ctx.rows[i]))
+            continue; /* the map owns the row now */
+        if (rc == CS_OK)
             rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory loading endpoints");
         cs_endpoint_row_clear(&ctx.rows[i]);
     }
@@ -153,34 +156,38 @@ struct job_run {
     char err[CS_ERRLEN];
 };
 
-/* Fills a certificate row from the facts of cert, with its DER. */
-static enum cs_rc cert_row_from(struct cs_cert_cache *cache, X509 *cert, struct cs_cert_row *row,
-                                struct cs_cert_facts *facts)
+/* Stores cert, with its facts, its SANs as JSON and its DER. */
+static enum cs_rc store_cert(struct job_run *run, X509 *cert, const struct cs_cert_facts *facts)
 {
-    if (cs_cert_cache_get(cache, cert, facts) != CS_OK)
-        return CS_ERR_TLS;
+    struct cs_cert_row row = {
+        .subject = facts->subject,
+        .subject_cn = facts->subject_cn,
+        .issuer = facts->issuer,
+        .serial = facts->serial,
+        .not_after_epoch = facts->not_after_epoch,
+        .key_type = (char *)facts->key_type,
+        .key_bits = facts->key_bits,
+        .sig_alg = (char *)facts->sig_alg,
+        .self_signed = facts->self_signed,
+    };
     cJSON *sans = cJSON_CreateArray();
     for (size_t i = 0; sans && i < facts->nsans; i++)
         cJSON_AddItemToArray(sans, cJSON_CreateString(facts->sans[i]));
-    memcpy(row->sha256, facts->sha256, sizeof(row->sha256));
-    row->subject = facts->subject;
-    row->subject_cn = facts->subject_cn;
-    row->issuer = facts->issuer;
-    row->serial = facts->serial;
-    memcpy(row->not_before, facts->not_before, sizeof(row->not_before));
-    memcpy(row->not_after, facts->not_after, sizeof(row->not_after));
-    row->not_after_epoch = facts->not_after_epoch;
-    row->sans_json = sans ? cJSON_PrintUnformatted(sans) : NULL;
+    memcpy(row.sha256, facts->sha256, sizeof(row.sha256));
+    memcpy(row.not_before, facts->not_before, sizeof(row.not_before));
+    memcpy(row.not_after, facts->not_after, sizeof(row.not_after));
+    row.sans_json = sans ? cJSON_PrintUnformatted(sans) : NULL;
     cJSON_Delete(sans);
-    row->key_type = (char *)facts->key_type;
-    row->key_bits = facts->key_bits;
-    row->sig_alg = (char *)facts->sig_alg;
-    row->self_signed = facts->self_signed;
-    unsigned char *der = NULL;
-    int len = i2d_X509(cert, &der);
-    row->der = der;
-    row->der_len = len > 0 ? (size_t)len : 0;
-    return row->sans_json && der ? CS_OK : CS_ERR_NOMEM;
+    int len = i2d_X509(cert, &row.der);
+    row.der_len = len > 0 ? (size_t)len : 0;
+
+    enum cs_rc rc = row.sans_json && row.der
+                        ? cs_store_cert_put(run->store, &row, run->err, sizeof(run->err))
+                        : cs_fail(run->err, sizeof(run->err), CS_ERR_NOMEM,
+                                  "out of memory storing a certificate");
+    free(row.sans_json);
+    OPENSSL_free(row.der);
+    return rc;
 }
 
 /* Opens a transaction for the next write if none is open. */
@@ -206,7 +213,7 @@ static void commit_batch(struct job_run *run)
 }
 
 static void report_result(struct job_run *run, const struct cs_probe_result *r, const char *ip,
-                          const struct known *prev, const struct cs_cert_row *cert)
+                          const struct known *prev, const struct cs_cert_facts *cert)
 {
     bool monitoring = run->job->kind == CS_JOB_MONITORING;
     cs_report_count(run->report, r->status);
@@ -232,17 +239,19 @@ static void record_result(const struct cs_probe_result *r, void *arg)
 {
     struct job_run *run = arg;
     char ip[64] = "", key[160];
-    struct cs_cert_row cert = {0};
-    struct cs_cert_facts facts = {0};
-    bool have_cert = false;
+    struct cs_cert_facts cert = {0};
+    X509 *leaf = r->chain && sk_X509_num(r->chain) > 0 ? sk_X509_value(r->chain, 0) : NULL;
+    bool have_cert = false, seen_in_job = false;
 
     if (r->addr != NULL)
         cs_addr_format(r->addr, ip, sizeof(ip));
     make_key(key, sizeof(key), ip, r->port, r->sni);
     struct known *prev = r->addr ? known_find(run->known, key) : NULL;
 
-    if (r->chain != NULL && sk_X509_num(r->chain) > 0)
-        have_cert = cert_row_from(run->cache, sk_X509_value(r->chain, 0), &cert, &facts) == CS_OK;
+    /* A certificate already in this job's cache was stored when it got
+     * there: it is written once per job, not once per endpoint. */
+    if (leaf != NULL)
+        have_cert = cs_cert_cache_get(run->cache, leaf, &cert, &seen_in_job) == CS_OK;
     report_result(run, r, ip, prev, have_cert ? &cert : NULL);
     run->job->counts[r->status]++;
     run->job->endpoints_scanned++;
@@ -270,8 +279,8 @@ static void record_result(const struct cs_probe_result *r, void *arg)
     };
     snprintf(ep.ip, sizeof(ep.ip), "%s", ip);
     begin_batch(run);
-    if (have_cert && run->failed == CS_OK)
-        run->failed = cs_store_cert_put(run->store, &cert, run->err, sizeof(run->err));
+    if (have_cert && !seen_in_job && run->failed == CS_OK)
+        run->failed = store_cert(run, leaf, &cert);
     if (run->failed == CS_OK)
         run->failed = cs_store_endpoint_put(run->store, &ep, run->err, sizeof(run->err));
     if (run->failed == CS_OK)
@@ -281,10 +290,7 @@ static void record_result(const struct cs_probe_result *r, void *arg)
     if (++run->writes >= WRITES_PER_TRANSACTION)
         commit_batch(run);
 out:
-    /* The row borrowed the facts' strings; they are freed once, here. */
-    free(cert.sans_json);
-    OPENSSL_free(cert.der);
-    cs_cert_facts_clear(&facts);
+    cs_cert_facts_clear(&cert);
 }
 
 /* The scan loop's tick: commit what is pending, then report progress. */

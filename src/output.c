@@ -257,7 +257,8 @@ void cs_output_write(struct cs_output *out, const struct cs_probe_result *r)
     if (r->addr != NULL)
         cs_addr_format(r->addr, ip, sizeof(ip));
     for (int i = 0; facts && chain && i < n; i++)
-        if (cs_cert_cache_get(out->cache, sk_X509_value(r->chain, i), &facts[nfacts]) == CS_OK) {
+        if (cs_cert_cache_get(out->cache, sk_X509_value(r->chain, i), &facts[nfacts], NULL) ==
+            CS_OK) {
             chain[nfacts] = &facts[nfacts];
             nfacts++;
         }

@@ -59,7 +59,16 @@ enum cs_rc cs_store_network_update(struct cs_store *s, const struct cs_network *
 
 enum cs_rc cs_store_network_remove(struct cs_store *s, const char *name, char *err, size_t errlen)
 {
-    return s->ops->network_remove(s, name, err, errlen);
+    /* Never from under a running job, whose next write would meet a
+     * missing network: take the job lock first (held until close). */
+    struct cs_network net = {0};
+    enum cs_rc rc = s->ops->network_get(s, name, &net, err, errlen);
+    if (rc == CS_OK)
+        rc = s->ops->network_lock(s, net.id, err, errlen);
+    if (rc == CS_OK)
+        rc = s->ops->network_remove(s, name, err, errlen);
+    cs_network_clear(&net);
+    return rc;
 }
 
 enum cs_rc cs_store_network_get(struct cs_store *s, const char *name, struct cs_network *out,

@@ -131,7 +131,9 @@ enum cs_rc cs_store_commit(struct cs_store *s, char *err, size_t errlen);
 void cs_store_rollback(struct cs_store *s);
 
 /* Networks. add fails with CS_ERR_USAGE on a duplicate name; get, update
- * and remove with CS_ERR_USAGE on an unknown one. update matches by id. */
+ * and remove with CS_ERR_USAGE on an unknown one. update matches by id.
+ * remove takes the network's job lock first (CS_ERR_BUSY while a job runs)
+ * and removes its jobs, endpoints and history with it. */
 enum cs_rc cs_store_network_add(struct cs_store *s, struct cs_network *net, char *err,
                                 size_t errlen);
 enum cs_rc cs_store_network_update(struct cs_store *s, const struct cs_network *net, char *err,

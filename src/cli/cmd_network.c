@@ -239,13 +239,7 @@ int cs_cmd_network(int argc, char **argv)
             status = CS_EXIT_RUNTIME;
             goto out;
         }
-        /* Not under a running job: its next write would meet a missing
-         * network. The lock is released when the store closes. */
-        rc = cs_store_network_get(store, name, &net, err, sizeof(err));
-        if (rc == CS_OK)
-            rc = cs_store_network_lock(store, net.id, err, sizeof(err));
-        if (rc == CS_OK)
-            rc = cs_store_network_remove(store, name, err, sizeof(err));
+        rc = cs_store_network_remove(store, name, err, sizeof(err));
     } else {
         char msg[CS_ERRLEN];
         snprintf(msg, sizeof(msg), "unknown subcommand '%s'; try 'certsweep network --help'", sub);

@@ -49,9 +49,12 @@ static void test_hit_returns_the_same_facts_as_a_fresh_read(void **state)
     struct cs_cert_facts fresh = {0}, first = {0}, second = {0};
 
     assert_int_equal(cs_cert_facts_get(cert, &fresh, NULL, 0), CS_OK);
-    assert_int_equal(cs_cert_cache_get(cache, cert, &first), CS_OK);
+    bool cached = true;
+    assert_int_equal(cs_cert_cache_get(cache, cert, &first, &cached), CS_OK);
+    assert_false(cached);
     cs_cert_facts_clear(&first); /* the copy is the caller's alone */
-    assert_int_equal(cs_cert_cache_get(cache, cert, &second), CS_OK);
+    assert_int_equal(cs_cert_cache_get(cache, cert, &second, &cached), CS_OK);
+    assert_true(cached);
     assert_string_equal(second.sha256, fresh.sha256);
     assert_string_equal(second.subject_cn, "cached.test");
     assert_string_equal(second.pem, fresh.pem);
@@ -73,7 +76,7 @@ static void test_many_certificates_each_get_their_own_facts(void **state)
             snprintf(cn, sizeof(cn), "c%ld.test", i);
             X509 *cert = make_cert(key, cn, i + 1);
             struct cs_cert_facts facts = {0};
-            assert_int_equal(cs_cert_cache_get(cache, cert, &facts), CS_OK);
+            assert_int_equal(cs_cert_cache_get(cache, cert, &facts, NULL), CS_OK);
             assert_string_equal(facts.subject_cn, cn);
             cs_cert_facts_clear(&facts);
             X509_free(cert);

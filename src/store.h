@@ -27,7 +27,7 @@
 
 /* The schema version this binary writes. A database with a newer version
  * is refused (CS_ERR_USAGE); an older one is migrated on open. */
-#define CS_STORE_SCHEMA_VERSION 1
+#define CS_STORE_SCHEMA_VERSION 2
 
 /* A network definition: what a discovery job scans. Target lists are kept
  * as the user typed them (space-separated tokens) and parsed at job time
@@ -188,5 +188,108 @@ enum cs_rc cs_store_endpoint_list(struct cs_store *s, const struct cs_endpoint_f
 enum cs_rc cs_store_history_add(struct cs_store *s, int64_t endpoint_id, int64_t job_id,
                                 time_t probed_at, enum cs_status status, const char *reason,
                                 const char *cert_sha256, char *err, size_t errlen);
+
+/* ---- notifications (schema version 2) ------------------------------------ */
+
+/* A message waiting in, or gone through, the durable outbox. It is written
+ * in the same transaction as the result that causes it and delivered
+ * afterwards (outbox.h). idem_key is unique: adding a message whose key is
+ * already there adds nothing, so a result written twice cannot queue its
+ * message twice. */
+enum cs_outbox_state { CS_OUTBOX_PENDING, CS_OUTBOX_SENT, CS_OUTBOX_FAILED };
+const char *cs_outbox_state_name(enum cs_outbox_state state); /* "pending" */
+
+struct cs_outbox_row {
+    int64_t id;
+    char *idem_key; /* e.g. "job-17-email", "alert-3-<sha256>-2026-11-23" */
+    char *channel;  /* "email", "syslog" (notify.h) */
+    char *kind;     /* "discovery", "monitoring", "expiry", "endpoint_lost", "job_summary", ... */
+    int64_t job_id; /* the job that caused it, 0 for none */
+    char *payload;  /* the message as JSON, in the channel's shape (notify.h) */
+    enum cs_outbox_state state;
+    unsigned attempts;
+    time_t created_at;
+    time_t next_attempt_at; /* pending: not delivered before this */
+    time_t last_attempt_at; /* 0: never tried */
+    time_t sent_at;         /* 0: not sent */
+    char *last_error;       /* "" when none */
+};
+void cs_outbox_row_clear(struct cs_outbox_row *row);
+
+/* Which rows a listing returns. */
+struct cs_outbox_filter {
+    int state;   /* an enum cs_outbox_state + 1, 0 for any */
+    time_t due;  /* only pending rows with next_attempt_at <= due; 0 = no such condition */
+    unsigned limit; /* 0 = all */
+};
+
+/* Inserts row (state pending, attempts 0) unless its idem_key is already
+ * there; sets row->id either way (the existing row's id on a duplicate). */
+enum cs_rc cs_store_outbox_add(struct cs_store *s, struct cs_outbox_row *row, char *err,
+                               size_t errlen);
+enum cs_rc cs_store_outbox_get(struct cs_store *s, int64_t id, struct cs_outbox_row *out,
+                               char *err, size_t errlen);
+/* Rows oldest first (by id). */
+enum cs_rc cs_store_outbox_list(struct cs_store *s, const struct cs_outbox_filter *filter,
+                                void (*fn)(const struct cs_outbox_row *row, void *arg), void *arg,
+                                char *err, size_t errlen);
+/* Takes a pending, due message for one delivery attempt: in one statement,
+ * only if it is still pending and next_attempt_at <= now, counts the
+ * attempt, sets last_attempt_at = now, next_attempt_at = lease_until (so no
+ * other process takes it meanwhile) and last_error = the given note (which
+ * stays if the process dies during delivery). CS_ERR_BUSY when another
+ * process took it first or it is no longer due. */
+enum cs_rc cs_store_outbox_claim(struct cs_store *s, int64_t id, time_t now, time_t lease_until,
+                                 const char *note, char *err, size_t errlen);
+/* Records the end of an attempt: state, next_attempt_at (pending only),
+ * sent_at (sent only) and last_error ("" on success). */
+enum cs_rc cs_store_outbox_finish(struct cs_store *s, int64_t id, enum cs_outbox_state state,
+                                  time_t next_attempt_at, time_t sent_at, const char *error,
+                                  char *err, size_t errlen);
+/* Makes a pending or failed message due now with a fresh count of
+ * attempts. CS_ERR_NOT_FOUND for an unknown id, CS_ERR_USAGE for a sent
+ * one. */
+enum cs_rc cs_store_outbox_retry(struct cs_store *s, int64_t id, time_t now, char *err,
+                                 size_t errlen);
+
+/* An expiration alert: which certificates (expiring within `days`, or
+ * expired; of one network or all), to whom, and with which templates
+ * (template.h). */
+struct cs_alert {
+    int64_t id;
+    char *name;
+    unsigned days;
+    int64_t network_id;  /* 0: every network */
+    char *network_name;  /* filled by reads; NULL for every network */
+    char *recipients;    /* email addresses, space-separated; may be "" */
+    bool syslog;         /* also one syslog message per certificate */
+    char *subject;       /* template */
+    char *body;          /* template */
+    unsigned repeat_every_days; /* 0: report a certificate once */
+    time_t created_at;
+    time_t last_run_at;  /* 0: never run */
+};
+void cs_alert_clear(struct cs_alert *alert);
+
+/* add fails with CS_ERR_USAGE on a duplicate name (and sets alert->id);
+ * get and remove with CS_ERR_NOT_FOUND on an unknown one. Removing a
+ * network removes its alerts. */
+enum cs_rc cs_store_alert_add(struct cs_store *s, struct cs_alert *alert, char *err,
+                              size_t errlen);
+enum cs_rc cs_store_alert_get(struct cs_store *s, const char *name, struct cs_alert *out,
+                              char *err, size_t errlen);
+enum cs_rc cs_store_alert_list(struct cs_store *s,
+                               void (*fn)(const struct cs_alert *alert, void *arg), void *arg,
+                               char *err, size_t errlen);
+enum cs_rc cs_store_alert_remove(struct cs_store *s, const char *name, char *err, size_t errlen);
+enum cs_rc cs_store_alert_ran(struct cs_store *s, int64_t alert_id, time_t at, char *err,
+                              size_t errlen);
+
+/* When an alert last reported a certificate: *reported_at = 0 when never.
+ * mark inserts or updates the time. */
+enum cs_rc cs_store_alert_reported_get(struct cs_store *s, int64_t alert_id, const char *sha256,
+                                       time_t *reported_at, char *err, size_t errlen);
+enum cs_rc cs_store_alert_reported_mark(struct cs_store *s, int64_t alert_id, const char *sha256,
+                                        time_t at, char *err, size_t errlen);
 
 #endif

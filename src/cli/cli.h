@@ -19,11 +19,29 @@ int cs_cmd_jobs(int argc, char **argv);
 int cs_cmd_report(int argc, char **argv);
 int cs_cmd_endpoints(int argc, char **argv);
 int cs_cmd_certs(int argc, char **argv);
+int cs_cmd_config(int argc, char **argv);
+int cs_cmd_test_email(int argc, char **argv);
+int cs_cmd_test_syslog(int argc, char **argv);
+int cs_cmd_alert(int argc, char **argv);
+int cs_cmd_outbox(int argc, char **argv);
 
 /* The inventory location: --db, else CERTSWEEP_DB, else
  * $XDG_DATA_HOME/certsweep/inventory.db (~/.local/share/... by default). */
 void cs_cli_set_db(const char *location);
 const char *cs_cli_db(void);
+
+/* The configuration file: --config, else CERTSWEEP_CONFIG, else
+ * $XDG_CONFIG_HOME/certsweep/certsweep.conf (config.h). --insecure-smtp
+ * turns off the verification of the SMTP server's certificate. */
+void cs_cli_set_config(const char *path);
+void cs_cli_set_insecure_smtp(void);
+const char *cs_cli_config_path(void);
+/* Reads the configuration once per process and returns it, or prints
+ * "certsweep CMD: why" and returns NULL. Released at exit by
+ * cs_cli_config_release(). */
+struct cs_config;
+const struct cs_config *cs_cli_config(const char *cmd);
+void cs_cli_config_release(void);
 
 /* Opens the inventory, printing "certsweep CMD: why" on failure. */
 struct cs_store *cs_cli_open_store(const char *cmd);

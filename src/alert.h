@@ -1,0 +1,59 @@
+/*
+ * Expiration alerts: find the certificates of the inventory that expire
+ * within an alert's days (or have expired), and queue one message per
+ * certificate it has not reported yet, by email to its recipients and, if
+ * asked, to syslog. A certificate is reported again only after the
+ * alert's repeat_every_days; a renewed certificate has a new SHA-256 and
+ * is a new certificate. Queuing a certificate's messages and remembering
+ * that it was reported happen in one transaction.
+ */
+#ifndef CS_ALERT_H
+#define CS_ALERT_H
+
+#include "config.h"
+#include "store.h"
+
+/* The defaults the seed gives for expiry notifications. */
+#define CS_ALERT_SUBJECT "SSL Certificate {cn} expiry"
+#define CS_ALERT_BODY                                                                              \
+    "The SSL Certificate {cn} expiring soon, please take care\n"                                  \
+    "\n"                                                                                           \
+    "Common name: {cn}\n"                                                                          \
+    "Subject:     {dn}\n"                                                                          \
+    "Issuer:      {issuer_dn}\n"                                                                   \
+    "Names:       {sans}\n"                                                                        \
+    "Serial:      {serial}\n"                                                                      \
+    "SHA-256:     {sha256}\n"                                                                      \
+    "Valid from:  {not_before}\n"                                                                  \
+    "Expires:     {not_after} ({days_left} days left)\n"                                           \
+    "Deployed at: {locations}\n"                                                                   \
+    "Network:     {network}\n"
+
+/* One certificate an alert run found, as the run reports it. */
+struct cs_alert_hit {
+    const struct cs_cert_row *cert;
+    const char *locations; /* "ip:port/sni, ..." */
+    const char *networks;  /* names, ", "-separated */
+    long days_left;        /* negative once expired */
+    bool reported;         /* queued by this run (false: reported before, or dry run) */
+    time_t last_reported;  /* 0: never */
+};
+
+struct cs_alert_run_stats {
+    unsigned found;    /* certificates within the alert's days */
+    unsigned reported; /* queued now */
+    unsigned skipped;  /* reported before, not due again */
+    unsigned messages; /* outbox rows queued */
+};
+
+/*
+ * Runs one alert at `now`. With dry_run nothing is queued or remembered.
+ * on_hit, when given, sees every certificate found. The syslog message is
+ * queued only when cfg has a [syslog] section.
+ */
+enum cs_rc cs_alert_run(struct cs_store *s, const struct cs_config *cfg,
+                        const struct cs_alert *alert, time_t now, bool dry_run,
+                        void (*on_hit)(const struct cs_alert_hit *hit, void *arg), void *arg,
+                        struct cs_alert_run_stats *stats, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,2 @@
+#include "cli.h"
+int cs_cmd_alert(int argc, char **argv) { (void)argc; (void)argv; return CS_EXIT_USAGE; }

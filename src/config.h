@@ -1,0 +1,90 @@
+/*
+ * The configuration file: the delivery channels (SMTP, syslog) and the
+ * outbox's retry policy, in INI form, read with libinih. Every setting is
+ * one row of a table in config.c (section, key, type, bounds, default), so
+ * `certsweep config check` and docs/config.md list the same thing.
+ *
+ * Where it is read from: --config PATH, else $CERTSWEEP_CONFIG, else
+ * $XDG_CONFIG_HOME/certsweep/certsweep.conf (~/.config/... by default). A
+ * missing default file is an empty configuration; a missing file that was
+ * named explicitly is an error.
+ *
+ * Secrets (smtp password) come from the key itself, from `KEY_file` naming
+ * a file whose first line is the secret, or from an environment variable
+ * (CERTSWEEP_SMTP_PASSWORD), in that order of precedence: environment,
+ * file, key. A configuration file that holds a secret inline and can be
+ * read by group or others is refused, as ssh refuses such a key, and so is
+ * a secret file with those permissions. No error or log line ever contains
+ * a secret's value.
+ */
+#ifndef CS_CONFIG_H
+#define CS_CONFIG_H
+
+#include "cs.h"
+
+#include <stdbool.h>
+
+enum cs_syslog_transport { CS_SYSLOG_UDP, CS_SYSLOG_TCP, CS_SYSLOG_TLS };
+
+struct cs_smtp_config {
+    bool configured;     /* an [smtp] section was present */
+    char *url;           /* smtp://host[:port] or smtps://host[:port] */
+    bool starttls;       /* smtp:// only: STARTTLS required (the default) or not used */
+    char *from;          /* envelope and header sender */
+    char *username;      /* NULL: no authentication */
+    char *password;      /* the secret, whichever way it came; NULL when none */
+    char *ca_file;       /* trust anchors for the server; NULL: the system store */
+    bool insecure;       /* do not verify the server (set by --insecure-smtp only) */
+    unsigned timeout_ms; /* whole-transfer deadline per message (default 30000) */
+};
+
+struct cs_syslog_config {
+    bool configured;   /* a [syslog] section was present */
+    char *target;      /* as written: udp://host:port, tcp://..., tls://... */
+    enum cs_syslog_transport transport;
+    char *host;        /* from target; an IPv6 literal without brackets */
+    char *port;        /* from target; default 514 (udp, tcp) or 6514 (tls) */
+    unsigned facility; /* 0..23; default 16 (local0) */
+    char *app_name;    /* default "certsweep"; <= 48 printable ASCII */
+    char *hostname;    /* default: gethostname(); <= 255 printable ASCII */
+    char *ca_file;     /* tls: trust anchors; NULL: the system store */
+    unsigned timeout_ms; /* connect + send deadline (default 5000) */
+};
+
+struct cs_outbox_config {
+    unsigned max_attempts;    /* then the message is marked failed (default 10) */
+    unsigned retry_min_s;     /* wait after the first failure (default 60) */
+    unsigned retry_max_s;     /* the wait doubles up to this (default 21600) */
+};
+
+struct cs_config {
+    char *path; /* the file read; NULL when there was none */
+    struct cs_smtp_config smtp;
+    struct cs_syslog_config syslog;
+    struct cs_outbox_config outbox;
+};
+
+/* The file read when no path is given: $CERTSWEEP_CONFIG, else the XDG
+ * default. Returns a pointer into a static buffer. */
+const char *cs_config_default_path(void);
+
+/*
+ * Reads path (NULL: cs_config_default_path(), where a missing file is an
+ * empty configuration) into *cfg, which the caller releases with
+ * cs_config_clear() whatever the result. CS_ERR_USAGE names the file and
+ * line of the first bad entry ("certsweep.conf:7: [smtp] starttls: expected
+ * required or none, not 'maybe'"), an unknown section or key, a bad value,
+ * a missing required key, or a secret readable by others; CS_ERR_IO a file
+ * that cannot be read.
+ */
+enum cs_rc cs_config_load(const char *path, struct cs_config *cfg, char *err, size_t errlen);
+
+/* Same, from text in memory (for tests and the fuzz harness); name is used
+ * in messages. Secret files and the environment are still consulted; file
+ * permissions are not. */
+enum cs_rc cs_config_parse(const char *text, const char *name, struct cs_config *cfg, char *err,
+                           size_t errlen);
+
+void cs_config_clear(struct cs_config *cfg);
+
+#endif

@@ -10,13 +10,12 @@
 #ifndef CS_ALERT_H
 #define CS_ALERT_H
 
-#include "config.h"
 #include "store.h"
 
 /* The defaults the seed gives for expiry notifications. */
 #define CS_ALERT_SUBJECT "SSL Certificate {cn} expiry"
 #define CS_ALERT_BODY                                                                              \
-    "The SSL Certificate {cn} expiring soon, please take care\n"                                  \
+    "The SSL Certificate {cn} expiring soon, please take care\n"                                   \
     "\n"                                                                                           \
     "Common name: {cn}\n"                                                                          \
     "Subject:     {dn}\n"                                                                          \
@@ -29,13 +28,19 @@
     "Deployed at: {locations}\n"                                                                   \
     "Network:     {network}\n"
 
+/* Checks an alert before it is stored: its name, days (0-3650),
+ * recipients, repeat (0-3650) and both templates. CS_ERR_USAGE says what
+ * is wrong, naming the option. */
+enum cs_rc cs_alert_validate(const struct cs_alert *alert, char *err, size_t errlen);
+
 /* One certificate an alert run found, as the run reports it. */
 struct cs_alert_hit {
     const struct cs_cert_row *cert;
     const char *locations; /* "ip:port/sni, ..." */
     const char *networks;  /* names, ", "-separated */
     long days_left;        /* negative once expired */
-    bool reported;         /* queued by this run (false: reported before, or dry run) */
+    bool due;              /* never reported, or due again by repeat_every_days */
+    bool reported;         /* queued by this run (false when not due, or a dry run) */
     time_t last_reported;  /* 0: never */
 };
 
@@ -48,11 +53,11 @@ struct cs_alert_run_stats {
 
 /*
  * Runs one alert at `now`. With dry_run nothing is queued or remembered.
- * on_hit, when given, sees every certificate found. The syslog message is
- * queued only when cfg has a [syslog] section.
+ * on_hit, when given, sees every certificate found, after the run is
+ * committed. Messages go to the outbox whether or not their channel is
+ * configured; there they wait, visibly, until it is.
  */
-enum cs_rc cs_alert_run(struct cs_store *s, const struct cs_config *cfg,
-                        const struct cs_alert *alert, time_t now, bool dry_run,
+enum cs_rc cs_alert_run(struct cs_store *s, const struct cs_alert *alert, time_t now, bool dry_run,
                         void (*on_hit)(const struct cs_alert_hit *hit, void *arg), void *arg,
                         struct cs_alert_run_stats *stats, char *err, size_t errlen);
 

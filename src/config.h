@@ -6,8 +6,8 @@
  *
  * Where it is read from: --config PATH, else $CERTSWEEP_CONFIG, else
  * $XDG_CONFIG_HOME/certsweep/certsweep.conf (~/.config/... by default). A
- * missing default file is an empty configuration; a missing file that was
- * named explicitly is an error.
+ * missing default file (path NULL, $CERTSWEEP_CONFIG included) is an empty
+ * configuration; a missing file that was named explicitly is an error.
  *
  * Secrets (smtp password) come from the key itself, from `KEY_file` naming
  * a file whose first line is the secret, or from an environment variable
@@ -36,25 +36,28 @@ struct cs_smtp_config {
     char *ca_file;       /* trust anchors for the server; NULL: the system store */
     bool insecure;       /* do not verify the server (set by --insecure-smtp only) */
     unsigned timeout_ms; /* whole-transfer deadline per message (default 30000) */
+    /* Where the password came from, for messages: "CERTSWEEP_SMTP_PASSWORD",
+     * "password_file" or "password" (static strings); NULL when none. */
+    const char *password_source;
 };
 
 struct cs_syslog_config {
-    bool configured;   /* a [syslog] section was present */
-    char *target;      /* as written: udp://host:port, tcp://..., tls://... */
+    bool configured; /* a [syslog] section was present */
+    char *target;    /* as written: udp://host:port, tcp://..., tls://... */
     enum cs_syslog_transport transport;
-    char *host;        /* from target; an IPv6 literal without brackets */
-    char *port;        /* from target; default 514 (udp, tcp) or 6514 (tls) */
-    unsigned facility; /* 0..23; default 16 (local0) */
-    char *app_name;    /* default "certsweep"; <= 48 printable ASCII */
-    char *hostname;    /* default: gethostname(); <= 255 printable ASCII */
-    char *ca_file;     /* tls: trust anchors; NULL: the system store */
+    char *host;          /* from target; an IPv6 literal without brackets */
+    char *port;          /* from target; default 514 (udp, tcp) or 6514 (tls) */
+    unsigned facility;   /* 0..23; default 16 (local0) */
+    char *app_name;      /* default "certsweep"; <= 48 printable ASCII */
+    char *hostname;      /* default: gethostname(); <= 255 printable ASCII */
+    char *ca_file;       /* tls: trust anchors; NULL: the system store */
     unsigned timeout_ms; /* connect + send deadline (default 5000) */
 };
 
 struct cs_outbox_config {
-    unsigned max_attempts;    /* then the message is marked failed (default 10) */
-    unsigned retry_min_s;     /* wait after the first failure (default 60) */
-    unsigned retry_max_s;     /* the wait doubles up to this (default 21600) */
+    unsigned max_attempts; /* then the message is marked failed (default 10) */
+    unsigned retry_min_s;  /* wait after the first failure (default 60) */
+    unsigned retry_max_s;  /* the wait doubles up to this (default 21600) */
 };
 
 struct cs_config {
@@ -85,6 +88,11 @@ enum cs_rc cs_config_load(const char *path, struct cs_config *cfg, char *err, si
 enum cs_rc cs_config_parse(const char *text, const char *name, struct cs_config *cfg, char *err,
                            size_t errlen);
 
+/* Frees what cfg holds, wiping the password first, and zeroes it. Accepts
+ * a cfg that was never filled, if it was zeroed. */
 void cs_config_clear(struct cs_config *cfg);
+
+/* The name of a syslog facility number ("local0" for 16); NULL past 23. */
+const char *cs_config_facility_name(unsigned facility);
 
 #endif

@@ -1,9 +1,11 @@
 #include "job.h"
+#include "job_notify.h"
 #include "log.h"
 #include "network.h"
 #include "resolve.h"
 #include "certcache.h"
 
+#include <netinet/in.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,7 +240,7 @@ static void report_result(struct job_run *run, const struct cs_probe_result *r, 
 static void record_result(const struct cs_probe_result *r, void *arg)
 {
     struct job_run *run = arg;
-    char ip[64] = "", key[160];
+    char ip[INET6_ADDRSTRLEN] = "", key[160];
     struct cs_cert_facts cert = {0};
     X509 *leaf = r->chain && sk_X509_num(r->chain) > 0 ? sk_X509_value(r->chain, 0) : NULL;
     bool have_cert = false, seen_in_job = false;
@@ -287,6 +289,13 @@ static void record_result(const struct cs_probe_result *r, void *arg)
         run->failed =
             cs_store_history_add(run->store, ep.id, run->job->id, run->now, r->status, r->reason,
                                  have_cert ? cert.sha256 : NULL, run->err, sizeof(run->err));
+    /* A monitored endpoint that showed a certificate last time and none
+     * now is lost: its syslog message goes into the same transaction. */
+    if (run->failed == CS_OK && run->job->kind == CS_JOB_MONITORING && prev && !have_cert &&
+        prev->row.last_status == CS_STATUS_CERTIFICATE_FOUND)
+        run->failed = cs_job_notify_lost(run->store, run->opts->config, run->net, run->job, ip,
+                                         r->port, ep.sni, prev->row.cert_sha256, r->status,
+                                         r->reason, run->now, run->err, sizeof(run->err));
     if (++run->writes >= WRITES_PER_TRANSACTION)
         commit_batch(run);
 out:
@@ -412,8 +421,19 @@ enum cs_rc cs_job_run(struct cs_store *s, const char *name, enum cs_job_kind kin
     job.finished_at = time(NULL);
     cJSON *report = cs_report_to_json(run.report, job.id, job.started_at, job.finished_at);
     job.report_json = report ? cJSON_PrintUnformatted(report) : NULL;
+    /* The job's end and the messages it causes are one transaction: a
+     * finished job always has its email queued, and never twice. */
     char finish_err[CS_ERRLEN];
-    enum cs_rc frc = cs_store_job_finish(s, &job, finish_err, sizeof(finish_err));
+    enum cs_rc frc = cs_store_begin(s, finish_err, sizeof(finish_err));
+    if (frc == CS_OK)
+        frc = cs_store_job_finish(s, &job, finish_err, sizeof(finish_err));
+    if (frc == CS_OK && report != NULL)
+        frc =
+            cs_job_notify_done(s, opts->config, &net, &job, report, finish_err, sizeof(finish_err));
+    if (frc == CS_OK)
+        frc = cs_store_commit(s, finish_err, sizeof(finish_err));
+    else
+        cs_store_rollback(s);
     if (rc == CS_OK && frc != CS_OK)
         rc = cs_fail(err, errlen, frc, "%s", finish_err);
     if (rc == CS_OK)

@@ -7,6 +7,7 @@
 #ifndef CS_JOB_H
 #define CS_JOB_H
 
+#include "config.h"
 #include "probe.h"
 #include "report.h"
 #include "store.h"
@@ -15,6 +16,9 @@ struct cs_job_opts {
     const char *dns_servers; /* NULL: /etc/resolv.conf */
     unsigned concurrency;    /* 0: the scanner's default of 8192 */
     const volatile sig_atomic_t *stop;
+    /* The delivery channels: with a [syslog] section, jobs queue syslog
+     * messages too (job_notify.h). NULL: emails only. */
+    const struct cs_config *config;
     /* Optional progress, as in struct cs_scan_callbacks. */
     void (*on_progress)(uint64_t done, uint64_t total, double elapsed_s, void *arg);
     void *progress_arg;

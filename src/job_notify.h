@@ -4,9 +4,11 @@
  *
  *  - the discovery or monitoring email to the network's alert_to, with the
  *    report as text and HTML and the seed's subject ("certsweep discovery
- *    of dmz: 7 endpoints need attention");
- *  - with a [syslog] section, one summary message per job and one message
- *    per monitored endpoint that was lost (no certificate any more).
+ *    of dmz: 7 endpoints need attention"), for a job that ran to its end;
+ *  - with a [syslog] section, one summary message per job (whatever its
+ *    end state) and one message per monitored endpoint that was lost: it
+ *    returned a certificate last time and none now. An endpoint that stays
+ *    lost is not announced again; the monitoring email lists it each time.
  */
 #ifndef CS_JOB_NOTIFY_H
 #define CS_JOB_NOTIFY_H

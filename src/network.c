@@ -1,4 +1,5 @@
 #include "network.h"
+#include "notify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +58,7 @@ static enum cs_rc check_sni(const char *tok, void *arg)
 static enum cs_rc check_email(const char *tok, void *arg)
 {
     struct add_ctx *ctx = arg;
-    const char *at = strchr(tok, '@');
-    if (at == NULL || at == tok || at[1] == '\0' || strchr(at + 1, '@') || strchr(tok, ','))
+    if (!cs_email_address_valid(tok))
         return cs_fail(ctx->err, ctx->errlen, CS_ERR_USAGE, "invalid email address '%s'", tok);
     return CS_OK;
 }

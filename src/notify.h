@@ -27,13 +27,15 @@
 
 #include <cjson/cJSON.h>
 
+/* Each channel defines its own session struct; no file sees two. */
 struct cs_channel_session;
 
 struct cs_channel_ops {
     const char *name; /* "email", "syslog": the outbox's channel column */
     /* Prepares to send. CS_ERR_USAGE when the configuration lacks the
      * channel ("no [smtp] section in /path/certsweep.conf"). Sessions may
-     * connect lazily, on the first send. */
+     * connect lazily, on the first send, and keep a pointer to cfg: it
+     * must outlive the session. */
     enum cs_rc (*open)(const struct cs_config *cfg, struct cs_channel_session **out, char *err,
                        size_t errlen);
     /* Delivers one message. On failure err says why, in words a user can
@@ -49,6 +51,11 @@ extern const struct cs_channel_ops cs_channel_syslog;
 
 /* The channel of that name, NULL for an unknown one. */
 const struct cs_channel_ops *cs_channel_find(const char *name);
+
+/* True for an address an email may be sent to: local@domain, printable
+ * ASCII, no spaces, commas or angle brackets (nothing that could end a
+ * header line or smuggle in a second address). */
+bool cs_email_address_valid(const char *address);
 
 /* Syslog severities (RFC 5424) the messages use. */
 enum cs_syslog_severity {

@@ -1,1 +1,205 @@
-/* placeholder: being written */
+/* The outbox: queue messages with results, deliver them afterwards. */
+#include "outbox.h"
+#include "log.h"
+#include "notify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum cs_rc cs_outbox_add(struct cs_store *s, const char *idem_key, const char *channel,
+                         const char *kind, int64_t job_id, const cJSON *payload, time_t now,
+                         char *err, size_t errlen)
+{
+    char *text = cJSON_PrintUnformatted(payload);
+    if (text == NULL)
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory queuing a message");
+    struct cs_outbox_row row = {
+        .idem_key = (char *)idem_key,
+        .channel = (char *)channel,
+        .kind = (char *)kind,
+        .job_id = job_id,
+        .payload = text,
+        .created_at = now,
+        .next_attempt_at = now,
+    };
+    enum cs_rc rc = cs_store_outbox_add(s, &row, err, errlen);
+    free(text);
+    return rc;
+}
+
+time_t cs_outbox_next_attempt(const struct cs_outbox_config *policy, unsigned attempts, time_t now)
+{
+    /* retry_min, 2 x retry_min, 4 x ..., capped; the shift is bounded so
+     * that it cannot overflow whatever the number of attempts. */
+    unsigned shift = attempts > 1 ? attempts - 1 : 0;
+    unsigned long long wait = policy->retry_min_s;
+    while (shift-- > 0 && wait < policy->retry_max_s)
+        wait *= 2;
+    if (wait > policy->retry_max_s)
+        wait = policy->retry_max_s;
+    return now + (time_t)wait;
+}
+
+/* The due rows, copied out of the listing callback so that delivering
+ * (which writes to the store) happens outside of it. */
+struct due_list {
+    struct cs_outbox_row *rows;
+    size_t n, cap;
+    bool nomem;
+};
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+static void collect_due(const struct cs_outbox_row *row, void *arg)
+{
+    struct due_list *list = arg;
+    if (list->nomem)
+        return;
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 64;
+        struct cs_outbox_row *rows = realloc(list->rows, cap * sizeof(*rows));
+        if (rows == NULL) {
+            list->nomem = true;
+            return;
+        }
+        list->rows = rows;
+        list->cap = cap;
+    }
+    struct cs_outbox_row *copy = &list->rows[list->n];
+    *copy = *row;
+    copy->idem_key = dup_or_empty(row->idem_key);
+    copy->channel = dup_or_empty(row->channel);
+    copy->kind = dup_or_empty(row->kind);
+    copy->payload = dup_or_empty(row->payload);
+    copy->last_error = dup_or_empty(row->last_error);
+    list->n++;
+    if (!copy->idem_key || !copy->channel || !copy->kind || !copy->payload || !copy->last_error)
+        list->nomem = true;
+}
+
+/* One open session per channel, opened at the first message for it. */
+struct channel_slot {
+    const struct cs_channel_ops *ops;
+    struct cs_channel_session *session;
+    bool tried;
+    unsigned waiting; /* messages left pending because it would not open */
+    enum cs_rc open_rc;
+    char open_err[CS_ERRLEN];
+};
+
+/*
+ * One attempt at one message: claim, send, record. Returns CS_OK unless
+ * the store fails; the outcome of the delivery is counted in stats.
+ */
+static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_t now,
+                          struct cs_outbox_row *row, struct channel_slot *slot,
+                          struct cs_outbox_stats *stats, char *err, size_t errlen)
+{
+    char note[64], when[21], send_err[CS_ERRLEN] = "";
+    enum cs_rc rc;
+
+    if (!slot->tried) {
+        slot->tried = true;
+        slot->open_rc =
+            slot->ops->open(cfg, &slot->session, slot->open_err, sizeof(slot->open_err));
+    }
+    if (slot->open_rc != CS_OK) {
+        /* Not configured: leave the message due, with the reason, and
+         * without spending one of its attempts. */
+        slot->waiting++;
+        stats->waiting++;
+        return cs_store_outbox_finish(s, row->id, CS_OUTBOX_PENDING, row->next_attempt_at, 0,
+                                      slot->open_err, err, errlen);
+    }
+
+    cs_store_format_time(now, when);
+    snprintf(note, sizeof(note), "attempt started %s did not finish", when);
+    if (row->attempts > 0 && strncmp(row->last_error, "attempt started", 15) == 0)
+        CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN,
+               "outbox: message %lld (%s): an earlier %s; it may have gone out already and is "
+               "sent again with the same idempotency key",
+               (long long)row->id, row->idem_key, row->last_error);
+    rc = cs_store_outbox_claim(s, row->id, now, now + CS_OUTBOX_LEASE_S, note, err, errlen);
+    if (rc == CS_ERR_BUSY)
+        return CS_OK; /* another process has it */
+    if (rc != CS_OK)
+        return rc;
+    row->attempts++;
+
+    cJSON *payload = cJSON_Parse(row->payload);
+    enum cs_rc send_rc;
+    if (payload == NULL) {
+        send_rc = cs_fail(send_err, sizeof(send_err), CS_ERR_RUNTIME,
+                          "the stored message is not valid JSON");
+    } else {
+        send_rc =
+            slot->ops->send(slot->session, row->idem_key, payload, send_err, sizeof(send_err));
+        cJSON_Delete(payload);
+    }
+
+    time_t done = time(NULL);
+    if (send_rc == CS_OK) {
+        row->state = CS_OUTBOX_SENT;
+        row->sent_at = done;
+        stats->sent++;
+    } else if (row->attempts >= cfg->outbox.max_attempts) {
+        row->state = CS_OUTBOX_FAILED;
+        stats->failed++;
+    } else {
+        row->state = CS_OUTBOX_PENDING;
+        row->next_attempt_at = cs_outbox_next_attempt(&cfg->outbox, row->attempts, done);
+        stats->retry++;
+    }
+    free(row->last_error);
+    row->last_error = strdup(send_err);
+    row->last_attempt_at = now;
+    return cs_store_outbox_finish(s, row->id, row->state, row->next_attempt_at, row->sent_at,
+                                  send_err, err, errlen);
+}
+
+enum cs_rc cs_outbox_deliver(struct cs_store *s, const struct cs_config *cfg, time_t now,
+                             void (*on_result)(const struct cs_outbox_row *row, void *arg),
+                             void *arg, struct cs_outbox_stats *stats, char *err, size_t errlen)
+{
+    struct channel_slot slots[] = {{.ops = &cs_channel_email}, {.ops = &cs_channel_syslog}};
+    const size_t nslots = sizeof(slots) / sizeof(slots[0]);
+    struct cs_outbox_filter due = {.state = CS_OUTBOX_PENDING + 1, .due = now};
+    struct due_list list = {0};
+    enum cs_rc rc;
+
+    memset(stats, 0, sizeof(*stats));
+    rc = cs_store_outbox_list(s, &due, collect_due, &list, err, errlen);
+    if (rc == CS_OK && list.nomem)
+        rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading the outbox");
+    for (size_t i = 0; rc == CS_OK && i < list.n; i++) {
+        struct cs_outbox_row *row = &list.rows[i];
+        struct channel_slot *slot = NULL;
+        for (size_t j = 0; j < nslots; j++)
+            if (strcmp(slots[j].ops->name, row->channel) == 0)
+                slot = &slots[j];
+        if (slot == NULL) {
+            /* Written by a newer certsweep, perhaps: not ours to fail. */
+            CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "outbox: message %lld has unknown channel '%s'",
+                   (long long)row->id, row->channel);
+            continue;
+        }
+        rc = attempt(s, cfg, now, row, slot, stats, err, errlen);
+        if (rc == CS_OK && on_result != NULL && slot->open_rc == CS_OK)
+            on_result(row, arg);
+    }
+    for (size_t j = 0; j < nslots; j++) {
+        if (slots[j].session != NULL)
+            slots[j].ops->close(&slots[j].session);
+        if (slots[j].waiting > 0)
+            CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "outbox: %u %s message%s wait%s: %s",
+                   slots[j].waiting, slots[j].ops->name, slots[j].waiting == 1 ? "" : "s",
+                   slots[j].waiting == 1 ? "s" : "", slots[j].open_err);
+    }
+    for (size_t i = 0; i < list.n; i++)
+        cs_outbox_row_clear(&list.rows[i]);
+    free(list.rows);
+    return rc;
+}

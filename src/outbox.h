@@ -33,13 +33,13 @@ enum cs_rc cs_outbox_add(struct cs_store *s, const char *idem_key, const char *c
                          char *err, size_t errlen);
 
 /* When a message that failed its attempt-th attempt is tried again. */
-time_t cs_outbox_next_attempt(const struct cs_outbox_config *policy, unsigned attempts,
-                              time_t now);
+time_t cs_outbox_next_attempt(const struct cs_outbox_config *policy, unsigned attempts, time_t now);
 
 struct cs_outbox_stats {
     unsigned sent;    /* delivered in this call */
     unsigned retry;   /* failed, will be tried again later */
     unsigned failed;  /* failed for the last time, now marked failed */
+    unsigned waiting; /* left pending: their channel is not configured */
 };
 
 /*

@@ -115,15 +115,22 @@ void cs_report_count(struct cs_report *r, enum cs_status status)
     r->counts[status]++;
 }
 
+long cs_report_days_left(time_t not_after, time_t now)
+{
+    /* Rounds down: a certificate expiring in 36 hours has 1 day left, one
+     * that expired an hour ago -1, not 0. */
+    long days_left = (long)((not_after - now) / 86400);
+    if (not_after < now && (now - not_after) % 86400)
+        days_left--;
+    return days_left;
+}
+
 void cs_report_check_expiry(struct cs_report *r, const char *ip, uint16_t port, const char *sni,
                             const char *subject_cn, const char *not_after, time_t not_after_epoch)
 {
-    /* days_left rounds down: a certificate expiring in 36 hours has 1. */
-    long days_left = (long)((not_after_epoch - r->now) / 86400);
     if (not_after_epoch - r->now >= (time_t)r->expiry_days * 86400)
         return;
-    if (not_after_epoch < r->now && (r->now - not_after_epoch) % 86400)
-        days_left--; /* expired 1 hour ago is -1 day, not 0 */
+    long days_left = cs_report_days_left(not_after_epoch, r->now);
     struct row *row = grid_add(r, &r->expiring, ip, port, sni);
     if (row == NULL)
         return;

@@ -41,6 +41,9 @@ void cs_report_add_changed(struct cs_report *r, const char *ip, uint16_t port, c
                            const char *old_sha256, const char *old_not_after,
                            const char *new_sha256, const char *new_not_after);
 
+/* Whole days from now to not_after, rounded down (negative once expired). */
+long cs_report_days_left(time_t not_after, time_t now);
+
 /* Totals, for tests and the caller. */
 uint64_t cs_report_subject_count(const struct cs_report *r);
 

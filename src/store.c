@@ -161,6 +161,89 @@ enum cs_rc cs_store_history_add(struct cs_store *s, int64_t endpoint_id, int64_t
                                errlen);
 }
 
+enum cs_rc cs_store_outbox_add(struct cs_store *s, struct cs_outbox_row *row, char *err,
+                               size_t errlen)
+{
+    return s->ops->outbox_add(s, row, err, errlen);
+}
+
+enum cs_rc cs_store_outbox_get(struct cs_store *s, int64_t id, struct cs_outbox_row *out, char *err,
+                               size_t errlen)
+{
+    return s->ops->outbox_get(s, id, out, err, errlen);
+}
+
+enum cs_rc cs_store_outbox_list(struct cs_store *s, const struct cs_outbox_filter *filter,
+                                void (*fn)(const struct cs_outbox_row *row, void *arg), void *arg,
+                                char *err, size_t errlen)
+{
+    if (filter != NULL && (filter->state < 0 || filter->state > CS_OUTBOX_FAILED + 1))
+        return cs_fail(err, errlen, CS_ERR_USAGE, "no outbox state number %d", filter->state - 1);
+    return s->ops->outbox_list(s, filter, fn, arg, err, errlen);
+}
+
+enum cs_rc cs_store_outbox_claim(struct cs_store *s, int64_t id, time_t now, time_t lease_until,
+                                 const char *note, char *err, size_t errlen)
+{
+    return s->ops->outbox_claim(s, id, now, lease_until, note, err, errlen);
+}
+
+enum cs_rc cs_store_outbox_finish(struct cs_store *s, int64_t id, enum cs_outbox_state state,
+                                  time_t next_attempt_at, time_t sent_at, const char *error,
+                                  char *err, size_t errlen)
+{
+    if ((unsigned)state > CS_OUTBOX_FAILED)
+        return cs_fail(err, errlen, CS_ERR_USAGE, "no outbox state number %d", (int)state);
+    return s->ops->outbox_finish(s, id, state, next_attempt_at, sent_at, error, err, errlen);
+}
+
+enum cs_rc cs_store_outbox_retry(struct cs_store *s, int64_t id, time_t now, char *err,
+                                 size_t errlen)
+{
+    return s->ops->outbox_retry(s, id, now, err, errlen);
+}
+
+enum cs_rc cs_store_alert_add(struct cs_store *s, struct cs_alert *alert, char *err, size_t errlen)
+{
+    return s->ops->alert_add(s, alert, err, errlen);
+}
+
+enum cs_rc cs_store_alert_get(struct cs_store *s, const char *name, struct cs_alert *out, char *err,
+                              size_t errlen)
+{
+    return s->ops->alert_get(s, name, out, err, errlen);
+}
+
+enum cs_rc cs_store_alert_list(struct cs_store *s,
+                               void (*fn)(const struct cs_alert *alert, void *arg), void *arg,
+                               char *err, size_t errlen)
+{
+    return s->ops->alert_list(s, fn, arg, err, errlen);
+}
+
+enum cs_rc cs_store_alert_remove(struct cs_store *s, const char *name, char *err, size_t errlen)
+{
+    return s->ops->alert_remove(s, name, err, errlen);
+}
+
+enum cs_rc cs_store_alert_ran(struct cs_store *s, int64_t alert_id, time_t at, char *err,
+                              size_t errlen)
+{
+    return s->ops->alert_ran(s, alert_id, at, err, errlen);
+}
+
+enum cs_rc cs_store_alert_reported_get(struct cs_store *s, int64_t alert_id, const char *sha256,
+                                       time_t *reported_at, char *err, size_t errlen)
+{
+    return s->ops->alert_reported_get(s, alert_id, sha256, reported_at, err, errlen);
+}
+
+enum cs_rc cs_store_alert_reported_mark(struct cs_store *s, int64_t alert_id, const char *sha256,
+                                        time_t at, char *err, size_t errlen)
+{
+    return s->ops->alert_reported_mark(s, alert_id, sha256, at, err, errlen);
+}
+
 /* ---- rows ---------------------------------------------------------------- */
 
 void cs_network_clear(struct cs_network *net)
@@ -203,6 +286,26 @@ void cs_endpoint_row_clear(struct cs_endpoint_row *ep)
     memset(ep, 0, sizeof(*ep));
 }
 
+void cs_outbox_row_clear(struct cs_outbox_row *row)
+{
+    free(row->idem_key);
+    free(row->channel);
+    free(row->kind);
+    free(row->payload);
+    free(row->last_error);
+    memset(row, 0, sizeof(*row));
+}
+
+void cs_alert_clear(struct cs_alert *alert)
+{
+    free(alert->name);
+    free(alert->network_name);
+    free(alert->recipients);
+    free(alert->subject);
+    free(alert->body);
+    memset(alert, 0, sizeof(*alert));
+}
+
 const char *cs_job_kind_name(enum cs_job_kind kind)
 {
     return kind == CS_JOB_MONITORING ? "monitoring" : "discovery";
@@ -212,6 +315,12 @@ const char *cs_job_state_name(enum cs_job_state state)
 {
     static const char *const names[] = {"running", "done", "interrupted", "failed"};
     return (unsigned)state < 4 ? names[state] : "unknown";
+}
+
+const char *cs_outbox_state_name(enum cs_outbox_state state)
+{
+    static const char *const names[] = {"pending", "sent", "failed"};
+    return (unsigned)state < 3 ? names[state] : "unknown";
 }
 
 void cs_store_format_time(time_t t, char *buf)

@@ -133,7 +133,8 @@ void cs_store_rollback(struct cs_store *s);
 /* Networks. add fails with CS_ERR_USAGE on a duplicate name; get, update
  * and remove with CS_ERR_USAGE on an unknown one. update matches by id.
  * remove takes the network's job lock first (CS_ERR_BUSY while a job runs)
- * and removes its jobs, endpoints and history with it. */
+ * and removes its jobs, endpoints, history and alerts with it; outbox
+ * messages of its jobs stay, without their job. */
 enum cs_rc cs_store_network_add(struct cs_store *s, struct cs_network *net, char *err,
                                 size_t errlen);
 enum cs_rc cs_store_network_update(struct cs_store *s, const struct cs_network *net, char *err,
@@ -216,20 +217,23 @@ struct cs_outbox_row {
 };
 void cs_outbox_row_clear(struct cs_outbox_row *row);
 
-/* Which rows a listing returns. */
+/* Which rows a listing returns; a state out of range is CS_ERR_USAGE. */
 struct cs_outbox_filter {
-    int state;   /* an enum cs_outbox_state + 1, 0 for any */
-    time_t due;  /* only pending rows with next_attempt_at <= due; 0 = no such condition */
+    int state;      /* an enum cs_outbox_state + 1, 0 for any */
+    time_t due;     /* only pending rows with next_attempt_at <= due; 0 = no such condition */
     unsigned limit; /* 0 = all */
 };
 
-/* Inserts row (state pending, attempts 0) unless its idem_key is already
- * there; sets row->id either way (the existing row's id on a duplicate). */
+/* Inserts row (state pending, attempts 0, last_error "") unless its idem_key
+ * is already there; sets row->id either way (the existing row's id on a
+ * duplicate, whose other fields are left as they were). created_at and
+ * next_attempt_at are taken from row; 0 means now, and is written back. */
 enum cs_rc cs_store_outbox_add(struct cs_store *s, struct cs_outbox_row *row, char *err,
                                size_t errlen);
-enum cs_rc cs_store_outbox_get(struct cs_store *s, int64_t id, struct cs_outbox_row *out,
-                               char *err, size_t errlen);
-/* Rows oldest first (by id). */
+enum cs_rc cs_store_outbox_get(struct cs_store *s, int64_t id, struct cs_outbox_row *out, char *err,
+                               size_t errlen);
+/* get: CS_ERR_NOT_FOUND for an unknown id. list: rows oldest first (by
+ * id). */
 enum cs_rc cs_store_outbox_list(struct cs_store *s, const struct cs_outbox_filter *filter,
                                 void (*fn)(const struct cs_outbox_row *row, void *arg), void *arg,
                                 char *err, size_t errlen);
@@ -238,17 +242,20 @@ enum cs_rc cs_store_outbox_list(struct cs_store *s, const struct cs_outbox_filte
  * attempt, sets last_attempt_at = now, next_attempt_at = lease_until (so no
  * other process takes it meanwhile) and last_error = the given note (which
  * stays if the process dies during delivery). CS_ERR_BUSY when another
- * process took it first or it is no longer due. */
+ * process took it first, it is no longer due or pending, or there is no
+ * such message: the one statement cannot tell these apart. */
 enum cs_rc cs_store_outbox_claim(struct cs_store *s, int64_t id, time_t now, time_t lease_until,
                                  const char *note, char *err, size_t errlen);
-/* Records the end of an attempt: state, next_attempt_at (pending only),
- * sent_at (sent only) and last_error ("" on success). */
+/* Records the end of an attempt: state, next_attempt_at (pending only,
+ * otherwise kept), sent_at (sent only, otherwise kept) and last_error (""
+ * on success). A time of 0 means now. CS_ERR_NOT_FOUND for an unknown id. */
 enum cs_rc cs_store_outbox_finish(struct cs_store *s, int64_t id, enum cs_outbox_state state,
                                   time_t next_attempt_at, time_t sent_at, const char *error,
                                   char *err, size_t errlen);
-/* Makes a pending or failed message due now with a fresh count of
- * attempts. CS_ERR_NOT_FOUND for an unknown id, CS_ERR_USAGE for a sent
- * one. */
+/* Makes a pending or failed message due now (state pending,
+ * next_attempt_at = now) with a fresh count of attempts; last_error stays
+ * until the next attempt. CS_ERR_NOT_FOUND for an unknown id, CS_ERR_USAGE
+ * for a sent one. */
 enum cs_rc cs_store_outbox_retry(struct cs_store *s, int64_t id, time_t now, char *err,
                                  size_t errlen);
 
@@ -259,25 +266,26 @@ struct cs_alert {
     int64_t id;
     char *name;
     unsigned days;
-    int64_t network_id;  /* 0: every network */
-    char *network_name;  /* filled by reads; NULL for every network */
-    char *recipients;    /* email addresses, space-separated; may be "" */
-    bool syslog;         /* also one syslog message per certificate */
-    char *subject;       /* template */
-    char *body;          /* template */
+    int64_t network_id;         /* 0: every network */
+    char *network_name;         /* filled by reads; NULL for every network */
+    char *recipients;           /* email addresses, space-separated; may be "" */
+    bool syslog;                /* also one syslog message per certificate */
+    char *subject;              /* template */
+    char *body;                 /* template */
     unsigned repeat_every_days; /* 0: report a certificate once */
     time_t created_at;
-    time_t last_run_at;  /* 0: never run */
+    time_t last_run_at; /* 0: never run */
 };
 void cs_alert_clear(struct cs_alert *alert);
 
-/* add fails with CS_ERR_USAGE on a duplicate name (and sets alert->id);
- * get and remove with CS_ERR_NOT_FOUND on an unknown one. Removing a
- * network removes its alerts. */
-enum cs_rc cs_store_alert_add(struct cs_store *s, struct cs_alert *alert, char *err,
+/* add sets alert->id and, when 0, alert->created_at (to now); it fails with
+ * CS_ERR_USAGE on a duplicate name. get and remove fail with
+ * CS_ERR_NOT_FOUND on an unknown name; list goes by name. ran records
+ * last_run_at (CS_ERR_NOT_FOUND for an unknown id). Removing an alert
+ * removes what it reported; removing a network removes its alerts. */
+enum cs_rc cs_store_alert_add(struct cs_store *s, struct cs_alert *alert, char *err, size_t errlen);
+enum cs_rc cs_store_alert_get(struct cs_store *s, const char *name, struct cs_alert *out, char *err,
                               size_t errlen);
-enum cs_rc cs_store_alert_get(struct cs_store *s, const char *name, struct cs_alert *out,
-                              char *err, size_t errlen);
 enum cs_rc cs_store_alert_list(struct cs_store *s,
                                void (*fn)(const struct cs_alert *alert, void *arg), void *arg,
                                char *err, size_t errlen);

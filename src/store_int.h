@@ -51,6 +51,35 @@ struct cs_store_ops {
     enum cs_rc (*history_add)(struct cs_store *s, int64_t endpoint_id, int64_t job_id,
                               time_t probed_at, enum cs_status status, const char *reason,
                               const char *cert_sha256, char *err, size_t errlen);
+
+    /* Schema version 2: notifications. */
+    enum cs_rc (*outbox_add)(struct cs_store *s, struct cs_outbox_row *row, char *err,
+                             size_t errlen);
+    enum cs_rc (*outbox_get)(struct cs_store *s, int64_t id, struct cs_outbox_row *out, char *err,
+                             size_t errlen);
+    enum cs_rc (*outbox_list)(struct cs_store *s, const struct cs_outbox_filter *filter,
+                              void (*fn)(const struct cs_outbox_row *row, void *arg), void *arg,
+                              char *err, size_t errlen);
+    enum cs_rc (*outbox_claim)(struct cs_store *s, int64_t id, time_t now, time_t lease_until,
+                               const char *note, char *err, size_t errlen);
+    enum cs_rc (*outbox_finish)(struct cs_store *s, int64_t id, enum cs_outbox_state state,
+                                time_t next_attempt_at, time_t sent_at, const char *error,
+                                char *err, size_t errlen);
+    enum cs_rc (*outbox_retry)(struct cs_store *s, int64_t id, time_t now, char *err,
+                               size_t errlen);
+    enum cs_rc (*alert_add)(struct cs_store *s, struct cs_alert *alert, char *err, size_t errlen);
+    enum cs_rc (*alert_get)(struct cs_store *s, const char *name, struct cs_alert *out, char *err,
+                            size_t errlen);
+    enum cs_rc (*alert_list)(struct cs_store *s,
+                             void (*fn)(const struct cs_alert *alert, void *arg), void *arg,
+                             char *err, size_t errlen);
+    enum cs_rc (*alert_remove)(struct cs_store *s, const char *name, char *err, size_t errlen);
+    enum cs_rc (*alert_ran)(struct cs_store *s, int64_t alert_id, time_t at, char *err,
+                            size_t errlen);
+    enum cs_rc (*alert_reported_get)(struct cs_store *s, int64_t alert_id, const char *sha256,
+                                     time_t *reported_at, char *err, size_t errlen);
+    enum cs_rc (*alert_reported_mark)(struct cs_store *s, int64_t alert_id, const char *sha256,
+                                      time_t at, char *err, size_t errlen);
 };
 
 struct cs_store {

@@ -1,8 +1,11 @@
 /*
- * The inventory schema, version 1, as docs/inventory.md shows it: one text
- * for both backends. PK and BYTES spell the two types that differ (an
- * auto-increment key, binary data); each backend creates schema_version
- * itself, since the two record the version differently while migrating.
+ * The inventory schema as docs/inventory.md shows it: one text for both
+ * backends per version. CS_STORE_SCHEMA_V1 creates version 1 in an empty
+ * database; CS_STORE_SCHEMA_V2 takes a version 1 database to version 2, and
+ * so on, so that a fresh database runs them all in order. PK and BYTES
+ * spell the two types that differ (an auto-increment key, binary data);
+ * each backend creates schema_version itself, since the two record the
+ * version differently while migrating.
  */
 #ifndef CS_STORE_SCHEMA_H
 #define CS_STORE_SCHEMA_H
@@ -86,5 +89,45 @@
     "  cert_sha256 TEXT REFERENCES certificates(sha256)"                                           \
     ");"                                                                                           \
     "CREATE INDEX endpoint_history_endpoint ON endpoint_history(endpoint_id);"
+
+/* Version 2: notifications. The durable outbox of messages to deliver, the
+ * expiration alerts, and which certificate each alert reported when. */
+#define CS_STORE_SCHEMA_V2(PK, BYTES)                                                              \
+    "CREATE TABLE outbox ("                                                                        \
+    "  id              " PK ","                                                                    \
+    "  idem_key        TEXT NOT NULL UNIQUE,"                                                      \
+    "  channel         TEXT NOT NULL,"                                                             \
+    "  kind            TEXT NOT NULL,"                                                             \
+    "  job_id          BIGINT REFERENCES jobs(id) ON DELETE SET NULL,"                             \
+    "  payload         TEXT NOT NULL,"                                                             \
+    "  state           TEXT NOT NULL DEFAULT 'pending',"                                           \
+    "  attempts        INTEGER NOT NULL DEFAULT 0,"                                                \
+    "  created_at      TEXT NOT NULL,"                                                             \
+    "  next_attempt_at TEXT NOT NULL,"                                                             \
+    "  last_attempt_at TEXT,"                                                                      \
+    "  sent_at         TEXT,"                                                                      \
+    "  last_error      TEXT NOT NULL DEFAULT ''"                                                   \
+    ");"                                                                                           \
+    "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"                                   \
+    "CREATE INDEX outbox_job ON outbox(job_id);"                                                   \
+    "CREATE TABLE alerts ("                                                                        \
+    "  id                " PK ","                                                                  \
+    "  name              TEXT NOT NULL UNIQUE,"                                                    \
+    "  days              INTEGER NOT NULL,"                                                        \
+    "  network_id        BIGINT REFERENCES networks(id) ON DELETE CASCADE,"                        \
+    "  recipients        TEXT NOT NULL DEFAULT '',"                                                \
+    "  syslog            INTEGER NOT NULL DEFAULT 0,"                                              \
+    "  subject           TEXT NOT NULL,"                                                           \
+    "  body              TEXT NOT NULL,"                                                           \
+    "  repeat_every_days INTEGER NOT NULL DEFAULT 0,"                                              \
+    "  created_at        TEXT NOT NULL,"                                                           \
+    "  last_run_at       TEXT"                                                                     \
+    ");"                                                                                           \
+    "CREATE TABLE alert_reports ("                                                                 \
+    "  alert_id    BIGINT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"                       \
+    "  cert_sha256 TEXT NOT NULL,"                                                                 \
+    "  reported_at TEXT NOT NULL,"                                                                 \
+    "  PRIMARY KEY (alert_id, cert_sha256)"                                                        \
+    ");"
 
 #endif

@@ -45,6 +45,7 @@ static const struct migration {
     const char *sql;
 } migrations[] = {
     {1, schema_v1},
+    {2, CS_STORE_SCHEMA_V2("INTEGER PRIMARY KEY", "BLOB")},
 };
 
 /* ---- prepared statements -------------------------------------------------- */
@@ -67,6 +68,14 @@ static const struct migration {
 #define ENDPOINT_COLS                                                                              \
     "e.id, e.network_id, e.ip, e.port, e.sni, e.first_seen, e.last_seen, e.last_status, "          \
     "e.last_reason, e.cert_sha256, e.monitored, e.last_job_id"
+#define OUTBOX_COLS                                                                                \
+    "id, idem_key, channel, kind, job_id, payload, state, attempts, created_at, "                  \
+    "next_attempt_at, last_attempt_at, sent_at, last_error"
+/* network_name comes from a LEFT JOIN: NULL for an alert of every network. */
+#define ALERT_COLS                                                                                 \
+    "a.id, a.name, a.days, a.network_id, n.name, a.recipients, a.syslog, a.subject, a.body, "      \
+    "a.repeat_every_days, a.created_at, a.last_run_at"
+#define ALERT_FROM " FROM alerts a LEFT JOIN networks n ON n.id = a.network_id"
 
 enum stmt_id {
     ST_NETWORK_ADD,
@@ -87,6 +96,21 @@ enum stmt_id {
     ST_ENDPOINT_PUT,
     ST_ENDPOINT_LIST,
     ST_HISTORY_ADD,
+    ST_OUTBOX_ADD,
+    ST_OUTBOX_ID,
+    ST_OUTBOX_GET,
+    ST_OUTBOX_LIST,
+    ST_OUTBOX_CLAIM,
+    ST_OUTBOX_FINISH,
+    ST_OUTBOX_RETRY,
+    ST_OUTBOX_SENT_AT,
+    ST_ALERT_ADD,
+    ST_ALERT_GET,
+    ST_ALERT_LIST,
+    ST_ALERT_REMOVE,
+    ST_ALERT_RAN,
+    ST_REPORTED_GET,
+    ST_REPORTED_MARK,
     ST_COUNT
 };
 
@@ -143,6 +167,41 @@ static const char *const stmt_sql[ST_COUNT] = {
                          "ORDER BY e.ip, e.port, e.sni",
     [ST_HISTORY_ADD] = "INSERT INTO endpoint_history (endpoint_id, job_id, probed_at, status, "
                        "reason, cert_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* RETURNING gives no row when the key is there already. */
+    [ST_OUTBOX_ADD] = "INSERT INTO outbox (idem_key, channel, kind, job_id, payload, state, "
+                      "attempts, created_at, next_attempt_at, last_error) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?7, '') "
+                      "ON CONFLICT (idem_key) DO NOTHING RETURNING id",
+    [ST_OUTBOX_ID] = "SELECT id FROM outbox WHERE idem_key = ?1",
+    [ST_OUTBOX_GET] = "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?1",
+    /* A negative LIMIT is no limit. */
+    [ST_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox WHERE (?1 IS NULL OR state = ?1) "
+                       "AND (?2 IS NULL OR (state = 'pending' AND next_attempt_at <= ?2)) "
+                       "ORDER BY id LIMIT ?3",
+    /* The claim: one statement, which takes the row only if it is still
+     * pending and due, so that of two processes only one gets it. */
+    [ST_OUTBOX_CLAIM] = "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?2, "
+                        "next_attempt_at = ?3, last_error = ?4 "
+                        "WHERE id = ?1 AND state = 'pending' AND next_attempt_at <= ?2",
+    [ST_OUTBOX_FINISH] = "UPDATE outbox SET state = ?2, last_error = ?3, "
+                         "next_attempt_at = coalesce(?4, next_attempt_at), "
+                         "sent_at = coalesce(?5, sent_at) WHERE id = ?1",
+    [ST_OUTBOX_RETRY] = "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, attempts = 0 "
+                        "WHERE id = ?1 AND state <> 'sent'",
+    [ST_OUTBOX_SENT_AT] = "SELECT sent_at FROM outbox WHERE id = ?1",
+    [ST_ALERT_ADD] = "INSERT INTO alerts (name, days, network_id, recipients, syslog, subject, "
+                     "body, repeat_every_days, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                     "ON CONFLICT (name) DO NOTHING RETURNING id",
+    [ST_ALERT_GET] = "SELECT " ALERT_COLS ALERT_FROM " WHERE a.name = ?1",
+    [ST_ALERT_LIST] = "SELECT " ALERT_COLS ALERT_FROM " ORDER BY a.name",
+    [ST_ALERT_REMOVE] = "DELETE FROM alerts WHERE name = ?1",
+    [ST_ALERT_RAN] = "UPDATE alerts SET last_run_at = ?2 WHERE id = ?1",
+    [ST_REPORTED_GET] = "SELECT reported_at FROM alert_reports "
+                        "WHERE alert_id = ?1 AND cert_sha256 = ?2",
+    [ST_REPORTED_MARK] = "INSERT INTO alert_reports (alert_id, cert_sha256, reported_at) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT (alert_id, cert_sha256) "
+                         "DO UPDATE SET reported_at = excluded.reported_at",
 };
 
 /* A network lock this store holds: the open lock file. */
@@ -440,6 +499,76 @@ static enum cs_rc read_endpoint(struct sqlite_store *s, sqlite3_stmt *st, int ba
         cs_endpoint_row_clear(ep);
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading endpoint %" PRId64,
                        (int64_t)sqlite3_column_int64(st, base + 0));
+    }
+    return CS_OK;
+}
+
+static bool outbox_state_parse(const char *text, enum cs_outbox_state *out)
+{
+    static const enum cs_outbox_state states[] = {CS_OUTBOX_PENDING, CS_OUTBOX_SENT,
+                                                  CS_OUTBOX_FAILED};
+    for (size_t i = 0; text != NULL && i < sizeof(states) / sizeof(states[0]); i++)
+        if (strcmp(text, cs_outbox_state_name(states[i])) == 0) {
+            *out = states[i];
+            return true;
+        }
+    return false;
+}
+
+/* Reads the OUTBOX_COLS. */
+static enum cs_rc read_outbox(struct sqlite_store *s, sqlite3_stmt *st, struct cs_outbox_row *row,
+                              char *err, size_t errlen)
+{
+    bool oom = false;
+    const char *state = (const char *)sqlite3_column_text(st, 6);
+
+    memset(row, 0, sizeof(*row));
+    row->id = sqlite3_column_int64(st, 0);
+    if (!outbox_state_parse(state, &row->state))
+        return cs_fail(err, errlen, CS_ERR_STORE,
+                       "inventory '%s': outbox message %" PRId64 " has unknown state '%s'", s->path,
+                       row->id, state ? state : "");
+    row->idem_key = col_dup(st, 1, &oom);
+    row->channel = col_dup(st, 2, &oom);
+    row->kind = col_dup(st, 3, &oom);
+    row->job_id = sqlite3_column_int64(st, 4);
+    row->payload = col_dup(st, 5, &oom);
+    row->attempts = (unsigned)sqlite3_column_int64(st, 7);
+    row->created_at = col_time(st, 8);
+    row->next_attempt_at = col_time(st, 9);
+    row->last_attempt_at = col_time(st, 10);
+    row->sent_at = col_time(st, 11);
+    row->last_error = col_dup(st, 12, &oom);
+    if (oom) {
+        cs_outbox_row_clear(row);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading outbox message %" PRId64,
+                       (int64_t)sqlite3_column_int64(st, 0));
+    }
+    return CS_OK;
+}
+
+/* Reads the ALERT_COLS. */
+static enum cs_rc read_alert(sqlite3_stmt *st, struct cs_alert *alert, char *err, size_t errlen)
+{
+    bool oom = false;
+
+    memset(alert, 0, sizeof(*alert));
+    alert->id = sqlite3_column_int64(st, 0);
+    alert->name = col_dup(st, 1, &oom);
+    alert->days = (unsigned)sqlite3_column_int64(st, 2);
+    alert->network_id = sqlite3_column_int64(st, 3);
+    alert->network_name = col_dup(st, 4, &oom);
+    alert->recipients = col_dup(st, 5, &oom);
+    alert->syslog = sqlite3_column_int(st, 6) != 0;
+    alert->subject = col_dup(st, 7, &oom);
+    alert->body = col_dup(st, 8, &oom);
+    alert->repeat_every_days = (unsigned)sqlite3_column_int64(st, 9);
+    alert->created_at = col_time(st, 10);
+    alert->last_run_at = col_time(st, 11);
+    if (oom) {
+        cs_alert_clear(alert);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading alert %" PRId64,
+                       (int64_t)sqlite3_column_int64(st, 0));
     }
     return CS_OK;
 }
@@ -1260,6 +1389,397 @@ static enum cs_rc sqlite_history_add(struct cs_store *base, int64_t endpoint_id,
     return rc;
 }
 
+/* ---- the outbox ----------------------------------------------------------- */
+
+/* The id of the message queued under idem_key. */
+static enum cs_rc outbox_id(struct sqlite_store *s, const char *idem_key, int64_t *id, char *err,
+                            size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_OUTBOX_ID, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, idem_key);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (step == SQLITE_DONE)
+        rc = cs_fail(err, errlen, CS_ERR_STORE, "inventory '%s': message '%s' vanished", s->path,
+                     idem_key);
+    else
+        rc = db_fail(s, err, errlen, "cannot read queued message '%s'", idem_key);
+    stmt_put(s, ST_OUTBOX_ID, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_outbox_add(struct cs_store *base, struct cs_outbox_row *row, char *err,
+                                    size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char created[21], next[21];
+    bool added = false;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_OUTBOX_ADD, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, row->idem_key);
+    bind_text(st, 2, row->channel);
+    bind_text(st, 3, row->kind);
+    bind_id_or_null(st, 4, row->job_id);
+    bind_text(st, 5, row->payload);
+    row->created_at = bind_time(st, 6, row->created_at, created);
+    row->next_attempt_at =
+        bind_time(st, 7, row->next_attempt_at != 0 ? row->next_attempt_at : row->created_at, next);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        row->id = sqlite3_column_int64(st, 0);
+        added = true;
+        /* Finish the statement, as in sqlite_endpoint_put(). */
+        step = sqlite3_step(st);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot queue message '%s'", row->idem_key);
+    stmt_put(s, ST_OUTBOX_ADD, st);
+    /* No row returned: the key was there already, and so is the message. */
+    if (rc == CS_OK && !added)
+        rc = outbox_id(s, row->idem_key, &row->id, err, errlen);
+    return rc;
+}
+
+static enum cs_rc sqlite_outbox_get(struct cs_store *base, int64_t id, struct cs_outbox_row *out,
+                                    char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_OUTBOX_GET, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = read_outbox(s, st, out, err, errlen);
+    else if (step == SQLITE_DONE)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no outbox message %" PRId64, id);
+    else
+        rc = db_fail(s, err, errlen, "cannot read outbox message %" PRId64, id);
+    stmt_put(s, ST_OUTBOX_GET, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_outbox_list(struct cs_store *base, const struct cs_outbox_filter *filter,
+                                     void (*fn)(const struct cs_outbox_row *row, void *arg),
+                                     void *arg, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    struct cs_outbox_row row;
+    char due[21];
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_OUTBOX_LIST, &st, err, errlen)) != CS_OK)
+        return rc;
+    if (filter != NULL && filter->state != 0)
+        sqlite3_bind_text(st, 1, cs_outbox_state_name((enum cs_outbox_state)(filter->state - 1)),
+                          -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 1);
+    if (filter != NULL && filter->due != 0)
+        bind_time(st, 2, filter->due, due);
+    else
+        sqlite3_bind_null(st, 2);
+    sqlite3_bind_int64(st, 3,
+                       filter != NULL && filter->limit > 0 ? (sqlite3_int64)filter->limit : -1);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = read_outbox(s, st, &row, err, errlen)) != CS_OK)
+            goto out;
+        fn(&row, arg);
+        cs_outbox_row_clear(&row);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot list the outbox");
+out:
+    stmt_put(s, ST_OUTBOX_LIST, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_outbox_claim(struct cs_store *base, int64_t id, time_t now,
+                                      time_t lease_until, const char *note, char *err,
+                                      size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char at[21], until[21];
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_OUTBOX_CLAIM, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bind_time(st, 2, now, at);
+    bind_time(st, 3, lease_until, until);
+    bind_text(st, 4, note);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot claim outbox message %" PRId64, id);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_BUSY,
+                     "outbox message %" PRId64 " is not pending and due: another process took "
+                     "it, or it is gone",
+                     id);
+    stmt_put(s, ST_OUTBOX_CLAIM, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_outbox_finish(struct cs_store *base, int64_t id,
+                                       enum cs_outbox_state state, time_t next_attempt_at,
+                                       time_t sent_at, const char *error, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char next[21], sent[21];
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_OUTBOX_FINISH, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, cs_outbox_state_name(state), -1, SQLITE_STATIC);
+    bind_text(st, 3, error);
+    if (state == CS_OUTBOX_PENDING)
+        bind_time(st, 4, next_attempt_at, next);
+    else
+        sqlite3_bind_null(st, 4);
+    if (state == CS_OUTBOX_SENT)
+        bind_time(st, 5, sent_at, sent);
+    else
+        sqlite3_bind_null(st, 5);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot record an attempt of outbox message %" PRId64, id);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no outbox message %" PRId64, id);
+    stmt_put(s, ST_OUTBOX_FINISH, st);
+    return rc;
+}
+
+/* Why a retry changed nothing: the message is unknown, or was sent. */
+static enum cs_rc retry_refused(struct sqlite_store *s, int64_t id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_OUTBOX_SENT_AT, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = cs_fail(
+            err, errlen, CS_ERR_USAGE, "message %" PRId64 " was sent at %s; nothing to retry", id,
+            sqlite3_column_type(st, 0) == SQLITE_NULL ? "an unknown time"
+                                                      : (const char *)sqlite3_column_text(st, 0));
+    else if (step == SQLITE_DONE)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no outbox message %" PRId64, id);
+    else
+        rc = db_fail(s, err, errlen, "cannot read outbox message %" PRId64, id);
+    stmt_put(s, ST_OUTBOX_SENT_AT, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_outbox_retry(struct cs_store *base, int64_t id, time_t now, char *err,
+                                      size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char at[21];
+    bool changed = false;
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_OUTBOX_RETRY, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bind_time(st, 2, now, at);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot retry outbox message %" PRId64, id);
+    else
+        changed = sqlite3_changes(s->db) > 0;
+    stmt_put(s, ST_OUTBOX_RETRY, st);
+    if (rc == CS_OK && !changed)
+        rc = retry_refused(s, id, err, errlen);
+    return rc;
+}
+
+/* ---- alerts --------------------------------------------------------------- */
+
+static enum cs_rc sqlite_alert_add(struct cs_store *base, struct cs_alert *alert, char *err,
+                                   size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char created[21];
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_ALERT_ADD, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, alert->name);
+    sqlite3_bind_int64(st, 2, alert->days);
+    bind_id_or_null(st, 3, alert->network_id);
+    bind_text(st, 4, alert->recipients);
+    sqlite3_bind_int(st, 5, alert->syslog);
+    bind_text(st, 6, alert->subject);
+    bind_text(st, 7, alert->body);
+    sqlite3_bind_int64(st, 8, alert->repeat_every_days);
+    alert->created_at = bind_time(st, 9, alert->created_at, created);
+    step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        rc = cs_fail(err, errlen, CS_ERR_USAGE, "an alert named '%s' exists already", alert->name);
+        goto out;
+    }
+    if (step == SQLITE_ROW) {
+        alert->id = sqlite3_column_int64(st, 0);
+        step = sqlite3_step(st);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot add alert '%s'", alert->name);
+out:
+    stmt_put(s, ST_ALERT_ADD, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_alert_get(struct cs_store *base, const char *name, struct cs_alert *out,
+                                   char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_ALERT_GET, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, name);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = read_alert(st, out, err, errlen);
+    else if (step == SQLITE_DONE)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no alert named '%s'", name);
+    else
+        rc = db_fail(s, err, errlen, "cannot read alert '%s'", name);
+    stmt_put(s, ST_ALERT_GET, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_alert_list(struct cs_store *base,
+                                    void (*fn)(const struct cs_alert *alert, void *arg), void *arg,
+                                    char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    struct cs_alert alert;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_ALERT_LIST, &st, err, errlen)) != CS_OK)
+        return rc;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = read_alert(st, &alert, err, errlen)) != CS_OK)
+            goto out;
+        fn(&alert, arg);
+        cs_alert_clear(&alert);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot list alerts");
+out:
+    stmt_put(s, ST_ALERT_LIST, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_alert_remove(struct cs_store *base, const char *name, char *err,
+                                      size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_ALERT_REMOVE, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, name);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot remove alert '%s'", name);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no alert named '%s'", name);
+    stmt_put(s, ST_ALERT_REMOVE, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_alert_ran(struct cs_store *base, int64_t alert_id, time_t at, char *err,
+                                   size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char ran[21];
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_ALERT_RAN, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, alert_id);
+    bind_time(st, 2, at, ran);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot record a run of alert %" PRId64, alert_id);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no alert with id %" PRId64, alert_id);
+    stmt_put(s, ST_ALERT_RAN, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_alert_reported_get(struct cs_store *base, int64_t alert_id,
+                                            const char *sha256, time_t *reported_at, char *err,
+                                            size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    *reported_at = 0;
+    if ((rc = stmt_get(s, ST_REPORTED_GET, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, alert_id);
+    bind_text(st, 2, sha256);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *reported_at = col_time(st, 0);
+    else if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot read when alert %" PRId64 " reported %s", alert_id,
+                     sha256);
+    stmt_put(s, ST_REPORTED_GET, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_alert_reported_mark(struct cs_store *base, int64_t alert_id,
+                                             const char *sha256, time_t at, char *err,
+                                             size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char reported[21];
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_REPORTED_MARK, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, alert_id);
+    bind_text(st, 2, sha256);
+    bind_time(st, 3, at, reported);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot record that alert %" PRId64 " reported %s", alert_id,
+                     sha256);
+    stmt_put(s, ST_REPORTED_MARK, st);
+    return rc;
+}
+
 const struct cs_store_ops cs_store_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -1282,4 +1802,17 @@ const struct cs_store_ops cs_store_sqlite_ops = {
     .endpoint_put = sqlite_endpoint_put,
     .endpoint_list = sqlite_endpoint_list,
     .history_add = sqlite_history_add,
+    .outbox_add = sqlite_outbox_add,
+    .outbox_get = sqlite_outbox_get,
+    .outbox_list = sqlite_outbox_list,
+    .outbox_claim = sqlite_outbox_claim,
+    .outbox_finish = sqlite_outbox_finish,
+    .outbox_retry = sqlite_outbox_retry,
+    .alert_add = sqlite_alert_add,
+    .alert_get = sqlite_alert_get,
+    .alert_list = sqlite_alert_list,
+    .alert_remove = sqlite_alert_remove,
+    .alert_ran = sqlite_alert_ran,
+    .alert_reported_get = sqlite_alert_reported_get,
+    .alert_reported_mark = sqlite_alert_reported_mark,
 };

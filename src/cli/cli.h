@@ -9,6 +9,8 @@ enum cs_exit { CS_EXIT_OK = 0, CS_EXIT_RUNTIME = 1, CS_EXIT_USAGE = 2 };
 
 #include "cs.h"
 
+#include <stdbool.h>
+
 struct cs_store;
 
 int cs_cmd_scan(int argc, char **argv);
@@ -42,6 +44,11 @@ const char *cs_cli_config_path(void);
 struct cs_config;
 const struct cs_config *cs_cli_config(const char *cmd);
 void cs_cli_config_release(void);
+
+/* Delivers every message of the outbox that is due (outbox.h), printing
+ * on stderr a line per message that failed and, when verbose or anything
+ * happened, the totals. Returns an exit status: 0 when nothing failed. */
+int cs_cli_deliver_outbox(const char *cmd, struct cs_store *store, bool verbose);
 
 /* Opens the inventory, printing "certsweep CMD: why" on failure. */
 struct cs_store *cs_cli_open_store(const char *cmd);

@@ -1,5 +1,6 @@
 /* certsweep endpoints [...] | endpoints monitor|unmonitor IP:PORT[/SNI] | certs [...] */
 #include "cli.h"
+#include "listing.h"
 #include "output.h"
 #include "store.h"
 
@@ -9,71 +10,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* One listing row: column names, widths for the table, values (NULL = none). */
-struct column {
-    const char *name;
-    int width;
-};
-
-struct listing {
-    enum cs_format format;
-    const struct column *cols;
-    size_t ncols;
-    bool header_done;
-};
-
-static void emit(struct listing *l, const char *const *values)
-{
-    if (!l->header_done && l->format != CS_FORMAT_JSONL) {
-        for (size_t i = 0; i < l->ncols; i++) {
-            if (l->format == CS_FORMAT_CSV)
-                printf("%s%s", i ? "," : "", l->cols[i].name);
-            else
-                printf("%-*s ", l->cols[i].width, l->cols[i].name);
-        }
-        putchar('\n');
-    }
-    l->header_done = true;
-    if (values == NULL)
-        return;
-    if (l->format == CS_FORMAT_JSONL) {
-        cJSON *o = cJSON_CreateObject();
-        for (size_t i = 0; i < l->ncols; i++)
-            cJSON_AddItemToObject(o, l->cols[i].name,
-                                  values[i] ? cJSON_CreateString(values[i]) : cJSON_CreateNull());
-        char *text = cJSON_PrintUnformatted(o);
-        if (text)
-            puts(text);
-        free(text);
-        cJSON_Delete(o);
-        return;
-    }
-    for (size_t i = 0; i < l->ncols; i++) {
-        if (l->format == CS_FORMAT_CSV) {
-            if (i)
-                putchar(',');
-            cs_output_csv_field(stdout, values[i]);
-        } else {
-            printf("%-*s ", l->cols[i].width, values[i] ? values[i] : "-");
-        }
-    }
-    putchar('\n');
-}
-
-static bool parse_format(const char *text, enum cs_format *out, const char *cmd)
-{
-    if (cs_format_parse(text, out))
-        return true;
-    fprintf(stderr, "certsweep %s: invalid --format '%s': expected table, jsonl or csv\n", cmd,
-            text);
-    return false;
-}
-
-static enum cs_format default_format(void)
-{
-    return isatty(STDOUT_FILENO) ? CS_FORMAT_TABLE : CS_FORMAT_JSONL;
-}
 
 /* Looks a network name up; 0 for none given. */
 static enum cs_rc network_id_of(struct cs_store *s, const char *name, int64_t *id, char *err,
@@ -91,7 +27,7 @@ static enum cs_rc network_id_of(struct cs_store *s, const char *name, int64_t *i
 
 /* ---- endpoints ----------------------------------------------------------- */
 
-static const struct column endpoint_cols[] = {
+static const struct cs_column endpoint_cols[] = {
     {"ip", 16},     {"port", 5},      {"sni", 16},       {"status", 22},
     {"reason", 24}, {"monitored", 9}, {"last_seen", 20}, {"cert_sha256", 16},
 };
@@ -101,7 +37,7 @@ static void print_endpoint(const struct cs_endpoint_row *ep, void *arg)
     char port[8], seen[21], sha[17] = "";
     snprintf(port, sizeof(port), "%u", ep->port);
     cs_store_format_time(ep->last_seen, seen);
-    struct listing *l = arg;
+    struct cs_listing *l = arg;
     if (ep->cert_sha256)
         snprintf(sha, sizeof(sha), "%.16s", ep->cert_sha256);
     const char *values[] = {
@@ -114,7 +50,7 @@ static void print_endpoint(const struct cs_endpoint_row *ep, void *arg)
         seen,
         ep->cert_sha256 ? (l->format == CS_FORMAT_TABLE ? sha : ep->cert_sha256) : NULL,
     };
-    emit(l, values);
+    cs_listing_emit(l, values);
 }
 
 /* Parses IP:PORT[/SNI] ("[::1]:443/a.test"). */
@@ -206,9 +142,9 @@ static int set_monitored(struct cs_store *s, const char *text, const char *netwo
 
 int cs_cmd_endpoints(int argc, char **argv)
 {
-    struct listing l = {.format = default_format(),
-                        .cols = endpoint_cols,
-                        .ncols = sizeof(endpoint_cols) / sizeof(endpoint_cols[0])};
+    struct cs_listing l = {.format = cs_listing_default_format(),
+                           .cols = endpoint_cols,
+                           .ncols = sizeof(endpoint_cols) / sizeof(endpoint_cols[0])};
     struct cs_endpoint_filter filter = {0};
     const char *network = NULL, *status = NULL, *action = NULL, *target = NULL;
     char err[CS_ERRLEN];
@@ -221,7 +157,7 @@ int cs_cmd_endpoints(int argc, char **argv)
         else if (strcmp(argv[i], "--monitored") == 0)
             filter.monitored_only = true;
         else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-            if (!parse_format(argv[++i], &l.format, "endpoints"))
+            if (!cs_listing_parse_format(argv[++i], &l.format, "endpoints"))
                 return CS_EXIT_USAGE;
         } else if (strcmp(argv[i], "--help") == 0) {
             printf("usage: certsweep endpoints [--network NAME] [--status STATUS] [--monitored]\n"
@@ -255,7 +191,7 @@ int cs_cmd_endpoints(int argc, char **argv)
     } else {
         enum cs_rc rc = network_id_of(s, network, &filter.network_id, err, sizeof(err));
         if (rc == CS_OK) {
-            emit(&l, NULL);
+            cs_listing_emit(&l, NULL);
             rc = cs_store_endpoint_list(s, &filter, print_endpoint, &l, err, sizeof(err));
         }
         if (rc != CS_OK) {
@@ -269,13 +205,13 @@ int cs_cmd_endpoints(int argc, char **argv)
 
 /* ---- certs --------------------------------------------------------------- */
 
-static const struct column cert_cols[] = {
+static const struct cs_column cert_cols[] = {
     {"not_after", 20}, {"days_left", 9}, {"subject_cn", 28}, {"issuer", 30},
     {"ip", 16},        {"port", 5},      {"sni", 16},        {"sha256", 16},
 };
 
 struct certs_ctx {
-    struct listing l;
+    struct cs_listing l;
     time_t now;
 };
 
@@ -297,12 +233,12 @@ static void print_cert(const struct cs_cert_row *c, const struct cs_endpoint_row
         ep->sni && ep->sni[0] ? ep->sni : NULL,
         ctx->l.format == CS_FORMAT_TABLE ? sha : c->sha256,
     };
-    emit(&ctx->l, values);
+    cs_listing_emit(&ctx->l, values);
 }
 
 int cs_cmd_certs(int argc, char **argv)
 {
-    struct certs_ctx ctx = {.l = {.format = default_format(),
+    struct certs_ctx ctx = {.l = {.format = cs_listing_default_format(),
                                   .cols = cert_cols,
                                   .ncols = sizeof(cert_cols) / sizeof(cert_cols[0])},
                             .now = time(NULL)};
@@ -324,7 +260,7 @@ int cs_cmd_certs(int argc, char **argv)
         } else if (strcmp(argv[i], "--expired") == 0) {
             filter.expires_before = ctx.now;
         } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-            if (!parse_format(argv[++i], &ctx.l.format, "certs"))
+            if (!cs_listing_parse_format(argv[++i], &ctx.l.format, "certs"))
                 return CS_EXIT_USAGE;
         } else if (strcmp(argv[i], "--help") == 0) {
             printf("usage: certsweep certs [--expiring DAYS | --expired] [--network NAME]\n"
@@ -341,7 +277,7 @@ int cs_cmd_certs(int argc, char **argv)
         return CS_EXIT_RUNTIME;
     enum cs_rc rc = network_id_of(s, network, &filter.network_id, err, sizeof(err));
     if (rc == CS_OK) {
-        emit(&ctx.l, NULL);
+        cs_listing_emit(&ctx.l, NULL);
         rc = cs_store_cert_list(s, &filter, print_cert, &ctx, err, sizeof(err));
     }
     if (rc != CS_OK)

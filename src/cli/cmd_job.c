@@ -64,10 +64,13 @@ static int run_job(int argc, char **argv, enum cs_job_kind kind)
                    kind == CS_JOB_DISCOVERY ? " [--dns-server IP[:PORT]]" : "",
                    kind == CS_JOB_DISCOVERY
                        ? "Scans every endpoint of the network, records what answered in the\n"
-                         "inventory and prints the discovery report."
+                         "inventory and prints the discovery report. The network's --alert-to\n"
+                         "get it by email; with a [syslog] section, syslog gets a summary."
                        : "Re-probes the network's monitored endpoints and prints the monitoring\n"
                          "report: endpoints that no longer return a certificate, and those\n"
-                         "whose certificate changed.");
+                         "whose certificate changed. The network's --alert-to get it by email;\n"
+                         "with a [syslog] section, syslog gets a summary and one message per\n"
+                         "monitored endpoint that lost its certificate.");
             return CS_EXIT_OK;
         default:
             return CS_EXIT_USAGE;
@@ -78,6 +81,9 @@ static int run_job(int argc, char **argv, enum cs_job_kind kind)
                 cmd);
         return CS_EXIT_USAGE;
     }
+    /* A bad configuration stops the job before it starts, not after. */
+    if ((opts.config = cs_cli_config(cmd)) == NULL)
+        return CS_EXIT_USAGE;
     if ((store = cs_cli_open_store(cmd)) == NULL)
         return CS_EXIT_RUNTIME;
     if (!quiet && isatty(STDERR_FILENO)) {
@@ -99,6 +105,10 @@ static int run_job(int argc, char **argv, enum cs_job_kind kind)
     } else {
         status = CS_EXIT_OK;
     }
+    /* The job's messages are queued whatever happens next; delivering them
+     * is best effort here, and failures stay in the outbox for later runs. */
+    if (rc == CS_OK)
+        cs_cli_deliver_outbox(cmd, store, false);
     cJSON_Delete(report);
     cs_store_close(&store);
     return status;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static const char *config_option;
 static bool insecure_smtp;
@@ -19,9 +20,19 @@ void cs_cli_set_insecure_smtp(void)
     insecure_smtp = true;
 }
 
+/* The file the user named, with --config or CERTSWEEP_CONFIG: a missing
+ * one is an error, unlike a missing default file. */
+static const char *named_config(void)
+{
+    const char *env = getenv("CERTSWEEP_CONFIG");
+    if (config_option != NULL)
+        return config_option;
+    return env != NULL && *env != '\0' ? env : NULL;
+}
+
 const char *cs_cli_config_path(void)
 {
-    return config_option ? config_option : cs_config_default_path();
+    return named_config() ? named_config() : cs_config_default_path();
 }
 
 const struct cs_config *cs_cli_config(const char *cmd)
@@ -30,7 +41,7 @@ const struct cs_config *cs_cli_config(const char *cmd)
 
     if (loaded)
         return &config;
-    if (cs_config_load(config_option, &config, err, sizeof(err)) != CS_OK) {
+    if (cs_config_load(named_config(), &config, err, sizeof(err)) != CS_OK) {
         fprintf(stderr, "certsweep %s: %s\n", cmd, err);
         cs_config_clear(&config);
         return NULL;

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "store.h"
+#include "store_schema.h" /* the version 1 DDL, to make an inventory of the previous binary */
 
 #include <errno.h>
 #include <ftw.h>
@@ -95,6 +96,18 @@ static char *sqlite_run(const char *path, const char *sql)
     sqlite3_close(db);
     assert_non_null(value);
     return value;
+}
+
+/* Runs a script of several statements on an SQLite file. */
+static void sqlite_script(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+        fail_msg("cannot open %s: %s", path, sqlite3_errmsg(db));
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+    sqlite3_close(db);
 }
 
 static char *backend_run(struct fixture *fx, const char *sql)
@@ -343,6 +356,78 @@ static struct seen list_certs(struct fixture *fx, int64_t network_id, time_t exp
     if (cs_store_cert_list(fx->store, &filter, seen_cert, &seen, fx->err, sizeof(fx->err)) != CS_OK)
         fail_msg("cert_list: %s", fx->err);
     return seen;
+}
+
+/* Queues a message under key, created and due at `at`; returns its id. */
+static int64_t add_message(struct fixture *fx, const char *key, int64_t job_id, time_t at)
+{
+    struct cs_outbox_row row = {0};
+    row.idem_key = (char *)key;
+    row.channel = (char *)"email";
+    row.kind = (char *)"expiry";
+    row.job_id = job_id;
+    row.payload = (char *)"{\"to\":[\"pki@example.com\"]}";
+    row.created_at = at;
+    row.next_attempt_at = at;
+    if (cs_store_outbox_add(fx->store, &row, fx->err, sizeof(fx->err)) != CS_OK)
+        fail_msg("outbox_add(%s): %s", key, fx->err);
+    assert_true(row.id > 0);
+    return row.id;
+}
+
+static void seen_message(const struct cs_outbox_row *row, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s", row->idem_key);
+    seen->ids[seen->n++] = row->id;
+}
+
+static struct seen list_messages(struct fixture *fx, int state, time_t due, unsigned limit)
+{
+    struct cs_outbox_filter filter = {.state = state, .due = due, .limit = limit};
+    struct seen seen = {0};
+    if (cs_store_outbox_list(fx->store, &filter, seen_message, &seen, fx->err, sizeof(fx->err)) !=
+        CS_OK)
+        fail_msg("outbox_list: %s", fx->err);
+    return seen;
+}
+
+static void fill_alert(struct cs_alert *alert, const char *name, int64_t network_id)
+{
+    memset(alert, 0, sizeof(*alert));
+    alert->name = xstrdup(name);
+    alert->days = 30;
+    alert->network_id = network_id;
+    alert->recipients = xstrdup("pki@example.com ops@example.com");
+    alert->syslog = true;
+    alert->subject = xstrdup("SSL Certificate {cn} expiry");
+    alert->body = xstrdup("{cn} expires on {not_after}\n");
+    alert->repeat_every_days = 7;
+    alert->created_at = T0;
+}
+
+/* Adds an alert with the fields of fill_alert() and returns its id. */
+static int64_t add_alert(struct fixture *fx, const char *name, int64_t network_id)
+{
+    struct cs_alert alert;
+    int64_t id;
+    fill_alert(&alert, name, network_id);
+    if (cs_store_alert_add(fx->store, &alert, fx->err, sizeof(fx->err)) != CS_OK)
+        fail_msg("alert_add(%s): %s", name, fx->err);
+    id = alert.id;
+    assert_true(id > 0);
+    cs_alert_clear(&alert);
+    return id;
+}
+
+static void seen_alert(const struct cs_alert *alert, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s@%s", alert->name,
+             alert->network_name != NULL ? alert->network_name : "*");
+    seen->ids[seen->n++] = alert->id;
 }
 
 /* ---- networks ------------------------------------------------------------- */
@@ -897,6 +982,653 @@ static void test_history_add_records_each_probe(void **state)
                      1);
 }
 
+/* ---- the outbox ----------------------------------------------------------- */
+
+static void test_outbox_add_then_get_returns_every_field(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    struct cs_job job = {.network_id = lab, .kind = CS_JOB_DISCOVERY};
+    struct cs_outbox_row got;
+    int64_t id;
+
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &job, fx->err, sizeof(fx->err)));
+    id = add_message(fx, "job-1-email", job.id, T0);
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, id);
+    assert_string_equal(got.idem_key, "job-1-email");
+    assert_string_equal(got.channel, "email");
+    assert_string_equal(got.kind, "expiry");
+    assert_int_equal(got.job_id, job.id);
+    assert_string_equal(got.payload, "{\"to\":[\"pki@example.com\"]}");
+    assert_int_equal(got.state, CS_OUTBOX_PENDING);
+    assert_int_equal(got.attempts, 0);
+    assert_int_equal(got.created_at, T0);
+    assert_int_equal(got.next_attempt_at, T0);
+    assert_int_equal(got.last_attempt_at, 0);
+    assert_int_equal(got.sent_at, 0);
+    assert_string_equal(got.last_error, "");
+    cs_outbox_row_clear(&got);
+
+    /* A message of no job. */
+    id = add_message(fx, "alert-1-aaaa-2026-01-01", 0, T0);
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.job_id, 0);
+    cs_outbox_row_clear(&got);
+    assert_string_equal(cs_outbox_state_name(CS_OUTBOX_PENDING), "pending");
+    assert_string_equal(cs_outbox_state_name(CS_OUTBOX_SENT), "sent");
+    assert_string_equal(cs_outbox_state_name(CS_OUTBOX_FAILED), "failed");
+}
+
+static void test_outbox_add_of_a_queued_key_gives_its_id_and_adds_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_outbox_row again = {0}, got;
+    int64_t id = add_message(fx, "job-7-email", 0, T0);
+
+    add_message(fx, "job-8-email", 0, T0);
+    again.idem_key = (char *)"job-7-email";
+    again.channel = (char *)"syslog";
+    again.kind = (char *)"discovery";
+    again.payload = (char *)"{}";
+    again.created_at = again.next_attempt_at = T0 + DAY;
+    ASSERT_OK(fx, cs_store_outbox_add(fx->store, &again, fx->err, sizeof(fx->err)));
+    assert_int_equal(again.id, id);
+    assert_int_equal(count_rows(fx, "outbox"), 2);
+
+    /* The first message is untouched. */
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_string_equal(got.channel, "email");
+    assert_int_equal(got.created_at, T0);
+    cs_outbox_row_clear(&got);
+}
+
+static void test_outbox_add_of_a_queued_key_in_a_transaction_gives_its_id(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id;
+
+    ASSERT_OK(fx, cs_store_begin(fx->store, fx->err, sizeof(fx->err)));
+    id = add_message(fx, "job-7-email", 0, T0);
+    assert_int_equal(add_message(fx, "job-7-email", 0, T0), id);
+    ASSERT_OK(fx, cs_store_commit(fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "outbox"), 1);
+}
+
+static void test_outbox_list_filters_by_state_due_and_limit(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t m1 = add_message(fx, "m1", 0, T0);
+    int64_t m2 = add_message(fx, "m2", 0, T0 + 10);
+    int64_t m3 = add_message(fx, "m3", 0, T0 + 20);
+    int64_t m4 = add_message(fx, "m4", 0, T0 + 30);
+    struct seen seen;
+
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, m3, CS_OUTBOX_SENT, 0, T0 + 25, "", fx->err,
+                                         sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, m4, CS_OUTBOX_FAILED, 0, 0, "refused", fx->err,
+                                         sizeof(fx->err)));
+
+    /* Everything, oldest first. */
+    seen = list_messages(fx, 0, 0, 0);
+    assert_int_equal(seen.n, 4);
+    assert_int_equal(seen.ids[0], m1);
+    assert_int_equal(seen.ids[1], m2);
+    assert_int_equal(seen.ids[2], m3);
+    assert_int_equal(seen.ids[3], m4);
+
+    seen = list_messages(fx, CS_OUTBOX_PENDING + 1, 0, 0);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.ids[0], m1);
+    assert_int_equal(seen.ids[1], m2);
+    seen = list_messages(fx, CS_OUTBOX_SENT + 1, 0, 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.ids[0], m3);
+    seen = list_messages(fx, CS_OUTBOX_FAILED + 1, 0, 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.ids[0], m4);
+
+    /* Due: pending and next_attempt_at <= due, the bound included. */
+    seen = list_messages(fx, 0, T0 + 9, 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.ids[0], m1);
+    seen = list_messages(fx, 0, T0 + 10, 0);
+    assert_int_equal(seen.n, 2);
+    seen = list_messages(fx, 0, T0 + DAY, 0);
+    assert_int_equal(seen.n, 2);
+    seen = list_messages(fx, 0, T0 - 1, 0);
+    assert_int_equal(seen.n, 0);
+
+    seen = list_messages(fx, 0, 0, 3);
+    assert_int_equal(seen.n, 3);
+    assert_int_equal(seen.ids[2], m3);
+    seen = list_messages(fx, CS_OUTBOX_PENDING + 1, T0 + DAY, 1);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.ids[0], m1);
+}
+
+static void test_outbox_claim_succeeds_once(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_message(fx, "m1", 0, T0);
+    struct cs_store *other = NULL;
+    struct cs_outbox_row got;
+
+    /* Two processes see the message due; the first claim takes it. */
+    ASSERT_OK(fx, cs_store_open(fx->location, &other, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_claim(fx->store, id, T0 + 5, T0 + 605,
+                                        "attempt started 2026-01-01T00:00:05Z did not finish",
+                                        fx->err, sizeof(fx->err)));
+    assert_int_equal(
+        cs_store_outbox_claim(other, id, T0 + 5, T0 + 605, "other", fx->err, sizeof(fx->err)),
+        CS_ERR_BUSY);
+    assert_int_equal(
+        cs_store_outbox_claim(fx->store, id, T0 + 5, T0 + 605, "again", fx->err, sizeof(fx->err)),
+        CS_ERR_BUSY);
+    cs_store_close(&other);
+
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.state, CS_OUTBOX_PENDING);
+    assert_int_equal(got.attempts, 1);
+    assert_int_equal(got.last_attempt_at, T0 + 5);
+    assert_int_equal(got.next_attempt_at, T0 + 605);
+    assert_string_equal(got.last_error, "attempt started 2026-01-01T00:00:05Z did not finish");
+    cs_outbox_row_clear(&got);
+}
+
+/*
+ * Processes that claim the same message at the same moment, each with its
+ * own store: exactly one gets it. They start together when the pipe they
+ * all wait on is closed.
+ */
+static void test_outbox_claim_race_between_processes_has_one_winner(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_message(fx, "m1", 0, T0);
+    enum { RACERS = 4 };
+    pid_t pids[RACERS];
+    int gate[2], won = 0, lost = 0, status;
+    struct cs_outbox_row got;
+
+    assert_int_equal(pipe(gate), 0);
+    for (int i = 0; i < RACERS; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            struct cs_store *s = NULL;
+            char err[CS_ERRLEN], c;
+            enum cs_rc rc;
+            close(gate[1]);
+            if (cs_store_open(fx->location, &s, err, sizeof(err)) != CS_OK)
+                _exit(3);
+            if (read(gate[0], &c, 1) != 0)
+                _exit(4);
+            rc = cs_store_outbox_claim(s, id, T0 + 1, T0 + 601, "note", err, sizeof(err));
+            cs_store_close(&s);
+            _exit(rc == CS_OK ? 0 : rc == CS_ERR_BUSY ? 1 : 2);
+        }
+    }
+    close(gate[0]);
+    usleep(200 * 1000); /* let them all open their stores */
+    close(gate[1]);
+    for (int i = 0; i < RACERS; i++) {
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 0)
+            won++;
+        else if (WEXITSTATUS(status) == 1)
+            lost++;
+        else
+            fail_msg("racer %d exited with %d", i, WEXITSTATUS(status));
+    }
+    assert_int_equal(won, 1);
+    assert_int_equal(lost, RACERS - 1);
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.attempts, 1);
+    cs_outbox_row_clear(&got);
+}
+
+static void test_outbox_claimed_message_is_not_due_until_its_lease_ends(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_message(fx, "m1", 0, T0);
+    struct cs_outbox_row got;
+
+    ASSERT_OK(fx,
+              cs_store_outbox_claim(fx->store, id, T0, T0 + 600, "note", fx->err, sizeof(fx->err)));
+    assert_int_equal(list_messages(fx, 0, T0 + 599, 0).n, 0);
+    assert_int_equal(
+        cs_store_outbox_claim(fx->store, id, T0 + 599, T0 + 1199, "note", fx->err, sizeof(fx->err)),
+        CS_ERR_BUSY);
+
+    /* The lease ran out (the process died): the message is due again. */
+    assert_int_equal(list_messages(fx, 0, T0 + 600, 0).n, 1);
+    ASSERT_OK(fx, cs_store_outbox_claim(fx->store, id, T0 + 600, T0 + 1200, "note", fx->err,
+                                        sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.attempts, 2);
+    assert_int_equal(got.last_attempt_at, T0 + 600);
+    cs_outbox_row_clear(&got);
+}
+
+static void test_outbox_claim_of_a_message_not_yet_due_is_busy(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_message(fx, "m1", 0, T0 + 60);
+    struct cs_outbox_row got;
+
+    assert_int_equal(
+        cs_store_outbox_claim(fx->store, id, T0, T0 + 600, "note", fx->err, sizeof(fx->err)),
+        CS_ERR_BUSY);
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.attempts, 0);
+    assert_int_equal(got.next_attempt_at, T0 + 60);
+    assert_string_equal(got.last_error, "");
+    cs_outbox_row_clear(&got);
+}
+
+static void test_outbox_finish_records_sent_pending_and_failed(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t sent = add_message(fx, "sent", 0, T0);
+    int64_t again = add_message(fx, "again", 0, T0);
+    int64_t failed = add_message(fx, "failed", 0, T0);
+    struct cs_outbox_row got;
+
+    ASSERT_OK(
+        fx, cs_store_outbox_claim(fx->store, sent, T0, T0 + 600, "note", fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, sent, CS_OUTBOX_SENT, T0 + 999, T0 + 3, "",
+                                         fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, sent, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.state, CS_OUTBOX_SENT);
+    assert_int_equal(got.sent_at, T0 + 3);
+    assert_string_equal(got.last_error, "");
+    assert_int_equal(got.attempts, 1);
+    assert_int_equal(got.next_attempt_at, T0 + 600); /* only pending sets it */
+    cs_outbox_row_clear(&got);
+
+    ASSERT_OK(fx, cs_store_outbox_claim(fx->store, again, T0, T0 + 600, "note", fx->err,
+                                        sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, again, CS_OUTBOX_PENDING, T0 + 60, T0 + 4,
+                                         "smtp: 451 try later", fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, again, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.state, CS_OUTBOX_PENDING);
+    assert_int_equal(got.next_attempt_at, T0 + 60);
+    assert_int_equal(got.sent_at, 0); /* only sent sets it */
+    assert_string_equal(got.last_error, "smtp: 451 try later");
+    assert_int_equal(got.attempts, 1);
+    cs_outbox_row_clear(&got);
+    assert_int_equal(list_messages(fx, 0, T0 + 59, 0).n, 1); /* "failed" only */
+    assert_int_equal(list_messages(fx, 0, T0 + 60, 0).n, 2);
+
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, failed, CS_OUTBOX_FAILED, T0 + 60, 0,
+                                         "smtp: 550 no such user", fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, failed, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.state, CS_OUTBOX_FAILED);
+    assert_int_equal(got.next_attempt_at, T0);
+    assert_int_equal(got.sent_at, 0);
+    assert_string_equal(got.last_error, "smtp: 550 no such user");
+    cs_outbox_row_clear(&got);
+    assert_int_equal(list_messages(fx, 0, T0 + DAY, 0).n, 1); /* a failed one is never due */
+}
+
+static void test_outbox_retry_of_a_failed_message_makes_it_due_with_no_attempts(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_message(fx, "m1", 0, T0);
+    struct cs_outbox_row got;
+
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(fx, cs_store_outbox_claim(fx->store, id, T0 + i * 700, T0 + i * 700 + 600, "note",
+                                            fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, CS_OUTBOX_FAILED, 0, 0, "refused", fx->err,
+                                         sizeof(fx->err)));
+
+    ASSERT_OK(fx, cs_store_outbox_retry(fx->store, id, T0 + DAY, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.state, CS_OUTBOX_PENDING);
+    assert_int_equal(got.attempts, 0);
+    assert_int_equal(got.next_attempt_at, T0 + DAY);
+    cs_outbox_row_clear(&got);
+    assert_int_equal(list_messages(fx, CS_OUTBOX_PENDING + 1, T0 + DAY, 0).n, 1);
+    ASSERT_OK(fx, cs_store_outbox_claim(fx->store, id, T0 + DAY, T0 + DAY + 600, "note", fx->err,
+                                        sizeof(fx->err)));
+}
+
+static void test_outbox_retry_of_a_pending_message_makes_it_due_now(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_message(fx, "m1", 0, T0);
+    struct cs_outbox_row got;
+
+    ASSERT_OK(fx,
+              cs_store_outbox_claim(fx->store, id, T0, T0 + 600, "note", fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, CS_OUTBOX_PENDING, T0 + 3600, 0, "timeout",
+                                         fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_retry(fx->store, id, T0 + 60, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.state, CS_OUTBOX_PENDING);
+    assert_int_equal(got.attempts, 0);
+    assert_int_equal(got.next_attempt_at, T0 + 60);
+    cs_outbox_row_clear(&got);
+}
+
+static void test_outbox_retry_of_a_sent_message_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_message(fx, "m1", 0, T0);
+    struct cs_outbox_row got;
+    char expected[128];
+
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, CS_OUTBOX_SENT, 0, T0 + 5, "", fx->err,
+                                         sizeof(fx->err)));
+    assert_int_equal(cs_store_outbox_retry(fx->store, id, T0 + DAY, fx->err, sizeof(fx->err)),
+                     CS_ERR_USAGE);
+    snprintf(expected, sizeof(expected),
+             "message %" PRId64 " was sent at 2026-01-01T00:00:05Z; nothing to retry", id);
+    assert_string_equal(fx->err, expected);
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.state, CS_OUTBOX_SENT);
+    cs_outbox_row_clear(&got);
+}
+
+static void test_outbox_unknown_id_is_not_found(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_message(fx, "m1", 0, T0) + 100;
+    struct cs_outbox_row got;
+    char expected[64];
+
+    snprintf(expected, sizeof(expected), "no outbox message %" PRId64, id);
+    assert_int_equal(cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_string_equal(fx->err, expected);
+    assert_int_equal(
+        cs_store_outbox_finish(fx->store, id, CS_OUTBOX_SENT, 0, T0, "", fx->err, sizeof(fx->err)),
+        CS_ERR_NOT_FOUND);
+    assert_string_equal(fx->err, expected);
+    assert_int_equal(cs_store_outbox_retry(fx->store, id, T0, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_string_equal(fx->err, expected);
+    /* A claim cannot tell an unknown message from one taken. */
+    assert_int_equal(
+        cs_store_outbox_claim(fx->store, id, T0, T0 + 600, "note", fx->err, sizeof(fx->err)),
+        CS_ERR_BUSY);
+}
+
+static void test_outbox_keeps_messages_of_removed_jobs_without_their_job(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    struct cs_job job = {.network_id = lab, .kind = CS_JOB_DISCOVERY};
+    struct cs_outbox_row got;
+    int64_t id;
+
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &job, fx->err, sizeof(fx->err)));
+    id = add_message(fx, "job-1-email", job.id, T0);
+    /* Jobs go with their network. */
+    ASSERT_OK(fx, cs_store_network_remove(fx->store, "lab", fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "jobs"), 0);
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.job_id, 0);
+    assert_string_equal(got.idem_key, "job-1-email");
+    cs_outbox_row_clear(&got);
+}
+
+/* ---- alerts --------------------------------------------------------------- */
+
+static void test_alert_add_then_get_returns_every_field(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t id = add_alert(fx, "lab-30", lab);
+    struct cs_alert got;
+
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "lab-30", &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, id);
+    assert_string_equal(got.name, "lab-30");
+    assert_int_equal(got.days, 30);
+    assert_int_equal(got.network_id, lab);
+    assert_string_equal(got.network_name, "lab");
+    assert_string_equal(got.recipients, "pki@example.com ops@example.com");
+    assert_true(got.syslog);
+    assert_string_equal(got.subject, "SSL Certificate {cn} expiry");
+    assert_string_equal(got.body, "{cn} expires on {not_after}\n");
+    assert_int_equal(got.repeat_every_days, 7);
+    assert_int_equal(got.created_at, T0);
+    assert_int_equal(got.last_run_at, 0);
+    cs_alert_clear(&got);
+}
+
+static void test_alert_of_every_network_has_no_network(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_alert alert, got;
+
+    fill_alert(&alert, "all", 0);
+    alert.syslog = false;
+    alert.repeat_every_days = 0;
+    free(alert.recipients);
+    alert.recipients = xstrdup("");
+    ASSERT_OK(fx, cs_store_alert_add(fx->store, &alert, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "all", &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, alert.id);
+    assert_int_equal(got.network_id, 0);
+    assert_null(got.network_name);
+    assert_string_equal(got.recipients, "");
+    assert_false(got.syslog);
+    assert_int_equal(got.repeat_every_days, 0);
+    cs_alert_clear(&got);
+    cs_alert_clear(&alert);
+    assert_int_equal(count_rows(fx, "alerts WHERE network_id IS NULL"), 1);
+}
+
+static void test_alert_list_is_ordered_by_name(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    struct seen seen = {0};
+
+    add_alert(fx, "weekly", lab);
+    add_alert(fx, "daily", 0);
+    add_alert(fx, "monthly", lab);
+    ASSERT_OK(fx, cs_store_alert_list(fx->store, seen_alert, &seen, fx->err, sizeof(fx->err)));
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.what[0], "daily@*");
+    assert_string_equal(seen.what[1], "monthly@lab");
+    assert_string_equal(seen.what[2], "weekly@lab");
+}
+
+static void test_alert_duplicate_name_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_alert alert;
+
+    add_alert(fx, "lab-30", 0);
+    fill_alert(&alert, "lab-30", 0);
+    alert.days = 7;
+    assert_int_equal(cs_store_alert_add(fx->store, &alert, fx->err, sizeof(fx->err)), CS_ERR_USAGE);
+    assert_string_equal(fx->err, "an alert named 'lab-30' exists already");
+    cs_alert_clear(&alert);
+    assert_int_equal(count_rows(fx, "alerts"), 1);
+
+    /* Refused without spoiling the caller's transaction. */
+    ASSERT_OK(fx, cs_store_begin(fx->store, fx->err, sizeof(fx->err)));
+    fill_alert(&alert, "lab-30", 0);
+    assert_int_equal(cs_store_alert_add(fx->store, &alert, fx->err, sizeof(fx->err)), CS_ERR_USAGE);
+    cs_alert_clear(&alert);
+    add_alert(fx, "lab-7", 0);
+    ASSERT_OK(fx, cs_store_commit(fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "alerts"), 2);
+}
+
+static void test_alert_unknown_name_is_not_found(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_alert got;
+
+    add_alert(fx, "lab-30", 0);
+    assert_int_equal(cs_store_alert_get(fx->store, "nope", &got, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_string_equal(fx->err, "no alert named 'nope'");
+    assert_int_equal(cs_store_alert_remove(fx->store, "nope", fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_string_equal(fx->err, "no alert named 'nope'");
+    assert_int_equal(count_rows(fx, "alerts"), 1);
+}
+
+static void test_alert_remove_takes_its_reports(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t keep = add_alert(fx, "keep", 0);
+    int64_t gone = add_alert(fx, "gone", 0);
+    struct cs_alert got;
+    struct seen seen = {0};
+    time_t at;
+
+    ASSERT_OK(fx,
+              cs_store_alert_reported_mark(fx->store, keep, "aa", T0, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx,
+              cs_store_alert_reported_mark(fx->store, gone, "aa", T0, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_alert_remove(fx->store, "gone", fx->err, sizeof(fx->err)));
+    assert_int_equal(cs_store_alert_get(fx->store, "gone", &got, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    ASSERT_OK(fx, cs_store_alert_list(fx->store, seen_alert, &seen, fx->err, sizeof(fx->err)));
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.ids[0], keep);
+    assert_int_equal(count_rows(fx, "alert_reports"), 1);
+    ASSERT_OK(fx,
+              cs_store_alert_reported_get(fx->store, keep, "aa", &at, fx->err, sizeof(fx->err)));
+    assert_int_equal(at, T0);
+}
+
+static void test_alert_ran_records_the_last_run(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_alert(fx, "lab-30", 0);
+    struct cs_alert got;
+
+    ASSERT_OK(fx, cs_store_alert_ran(fx->store, id, T0 + DAY, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_alert_ran(fx->store, id, T0 + 2 * DAY, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "lab-30", &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.last_run_at, T0 + 2 * DAY);
+    assert_int_equal(got.created_at, T0);
+    cs_alert_clear(&got);
+    assert_int_equal(cs_store_alert_ran(fx->store, id + 100, T0, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+}
+
+static void test_network_remove_takes_its_alerts(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t dmz = add_network(fx, "dmz");
+    int64_t lab_alert = add_alert(fx, "lab-30", lab);
+    struct seen seen = {0};
+
+    add_alert(fx, "dmz-30", dmz);
+    add_alert(fx, "all-30", 0);
+    ASSERT_OK(
+        fx, cs_store_alert_reported_mark(fx->store, lab_alert, "aa", T0, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_network_remove(fx->store, "lab", fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_alert_list(fx->store, seen_alert, &seen, fx->err, sizeof(fx->err)));
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.what[0], "all-30@*");
+    assert_string_equal(seen.what[1], "dmz-30@dmz");
+    assert_int_equal(count_rows(fx, "alert_reports"), 0);
+}
+
+static void test_alert_reported_get_is_zero_until_marked_and_mark_updates(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t a = add_alert(fx, "a", 0);
+    int64_t b = add_alert(fx, "b", 0);
+    char sha[65] = "";
+    time_t at = 1;
+
+    memset(sha, 'a', 64);
+    ASSERT_OK(fx, cs_store_alert_reported_get(fx->store, a, sha, &at, fx->err, sizeof(fx->err)));
+    assert_int_equal(at, 0);
+
+    ASSERT_OK(fx, cs_store_alert_reported_mark(fx->store, a, sha, T0, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_alert_reported_get(fx->store, a, sha, &at, fx->err, sizeof(fx->err)));
+    assert_int_equal(at, T0);
+    ASSERT_OK(fx, cs_store_alert_reported_mark(fx->store, a, sha, T0 + 7 * DAY, fx->err,
+                                               sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_alert_reported_get(fx->store, a, sha, &at, fx->err, sizeof(fx->err)));
+    assert_int_equal(at, T0 + 7 * DAY);
+    assert_int_equal(count_rows(fx, "alert_reports"), 1);
+
+    /* Per alert and per certificate. */
+    ASSERT_OK(fx, cs_store_alert_reported_get(fx->store, b, sha, &at, fx->err, sizeof(fx->err)));
+    assert_int_equal(at, 0);
+    sha[0] = 'b';
+    ASSERT_OK(fx, cs_store_alert_reported_get(fx->store, a, sha, &at, fx->err, sizeof(fx->err)));
+    assert_int_equal(at, 0);
+}
+
+/* ---- migrations ----------------------------------------------------------- */
+
+/*
+ * An inventory as the previous certsweep (schema version 1) left it, with a
+ * network in it, opened by this one: migrated in place to version 2, the
+ * data kept, the new tables usable.
+ */
+static void test_v1_inventory_migrates_to_v2_in_place(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_network net;
+    struct cs_alert got;
+    char *version;
+    int64_t lab, alert;
+
+    cs_store_close(&fx->store);
+    if (fx->pg) {
+        free(pg_run(fx->location,
+                    "SET client_min_messages = warning; DROP SCHEMA public CASCADE; "
+                    "CREATE SCHEMA public; "
+                    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                    "INSERT INTO schema_version (version) VALUES (1);" CS_STORE_SCHEMA_V1(
+                        "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BYTEA")));
+    } else {
+        unlink(fx->location);
+        sqlite_script(fx->location, "PRAGMA journal_mode = WAL;"
+                                    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                                    "INSERT INTO schema_version (version) VALUES (1);"
+                                    " " CS_STORE_SCHEMA_V1("INTEGER PRIMARY KEY", "BLOB"));
+    }
+    free(backend_run(fx, "INSERT INTO networks (name, ranges, connect_timeout_ms, "
+                         "download_timeout_ms, expiry_days, max_email_rows, created_at) "
+                         "VALUES ('lab', '192.0.2.0/24', 2000, 5000, 30, 50, "
+                         "'2025-06-01T00:00:00Z')"));
+    assert_int_equal(count_rows(fx, "schema_version WHERE version = 1"), 1);
+
+    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+    version = backend_run(fx, "SELECT max(version) FROM schema_version");
+    assert_int_equal(strtol(version, NULL, 10), CS_STORE_SCHEMA_VERSION);
+    assert_int_equal(CS_STORE_SCHEMA_VERSION, 2);
+    free(version);
+    assert_int_equal(count_rows(fx, "schema_version"), 1);
+
+    ASSERT_OK(fx, cs_store_network_get(fx->store, "lab", &net, fx->err, sizeof(fx->err)));
+    lab = net.id;
+    cs_network_clear(&net);
+    alert = add_alert(fx, "lab-30", lab);
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "lab-30", &got, fx->err, sizeof(fx->err)));
+    assert_string_equal(got.network_name, "lab");
+    cs_alert_clear(&got);
+    ASSERT_OK(fx,
+              cs_store_alert_reported_mark(fx->store, alert, "aa", T0, fx->err, sizeof(fx->err)));
+    add_message(fx, "m1", 0, T0);
+    assert_int_equal(list_messages(fx, 0, T0, 0).n, 1);
+
+    /* Opening it again migrates nothing. */
+    cs_store_close(&fx->store);
+    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "outbox"), 1);
+    assert_int_equal(count_rows(fx, "alerts"), 1);
+}
+
 /* ---- transactions --------------------------------------------------------- */
 
 static void test_rollback_discards_writes(void **state)
@@ -946,7 +1678,8 @@ static void test_sqlite_reopen_migrates_nothing_and_keeps_data(void **state)
     schema_after = sqlite_run(fx->location, "SELECT group_concat(sql, ';') FROM sqlite_master");
     assert_string_equal(schema_after, schema_before);
     version = sqlite_run(fx->location, "SELECT group_concat(version) FROM schema_version");
-    assert_string_equal(version, "1");
+    assert_int_equal(strtol(version, NULL, 10), CS_STORE_SCHEMA_VERSION);
+    assert_null(strchr(version, ','));
     ASSERT_OK(fx, cs_store_network_get(fx->store, "lab", &net, fx->err, sizeof(fx->err)));
     cs_network_clear(&net);
     free(schema_before);
@@ -1133,6 +1866,30 @@ int main(void)
         T(test_endpoint_get_of_missing_one_is_not_found),
         T(test_endpoint_list_filters_and_orders),
         T(test_history_add_records_each_probe),
+        T(test_outbox_add_then_get_returns_every_field),
+        T(test_outbox_add_of_a_queued_key_gives_its_id_and_adds_nothing),
+        T(test_outbox_add_of_a_queued_key_in_a_transaction_gives_its_id),
+        T(test_outbox_list_filters_by_state_due_and_limit),
+        T(test_outbox_claim_succeeds_once),
+        T(test_outbox_claim_race_between_processes_has_one_winner),
+        T(test_outbox_claimed_message_is_not_due_until_its_lease_ends),
+        T(test_outbox_claim_of_a_message_not_yet_due_is_busy),
+        T(test_outbox_finish_records_sent_pending_and_failed),
+        T(test_outbox_retry_of_a_failed_message_makes_it_due_with_no_attempts),
+        T(test_outbox_retry_of_a_pending_message_makes_it_due_now),
+        T(test_outbox_retry_of_a_sent_message_is_refused),
+        T(test_outbox_unknown_id_is_not_found),
+        T(test_outbox_keeps_messages_of_removed_jobs_without_their_job),
+        T(test_alert_add_then_get_returns_every_field),
+        T(test_alert_of_every_network_has_no_network),
+        T(test_alert_list_is_ordered_by_name),
+        T(test_alert_duplicate_name_is_refused),
+        T(test_alert_unknown_name_is_not_found),
+        T(test_alert_remove_takes_its_reports),
+        T(test_alert_ran_records_the_last_run),
+        T(test_network_remove_takes_its_alerts),
+        T(test_alert_reported_get_is_zero_until_marked_and_mark_updates),
+        T(test_v1_inventory_migrates_to_v2_in_place),
         T(test_rollback_discards_writes),
         T(test_commit_keeps_writes),
         T(test_sqlite_reopen_migrates_nothing_and_keeps_data),

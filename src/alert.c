@@ -198,25 +198,16 @@ static char *sans_text(const char *sans_json)
     return text ? text : strdup("");
 }
 
-/* Adds a ["name", "value"] pair to a syslog message's parameters. */
-static void add_param(cJSON *params, const char *name, const char *value)
-{
-    cJSON *pair = cJSON_CreateArray();
-    cJSON_AddItemToArray(pair, cJSON_CreateString(name));
-    cJSON_AddItemToArray(pair, cJSON_CreateString(value ? value : ""));
-    cJSON_AddItemToArray(params, pair);
-}
-
 /* Queues the messages of one certificate. */
 static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, const struct found *f,
                             long days_left, time_t now, unsigned *messages, char *err,
                             size_t errlen)
 {
     enum cs_rc rc = CS_ERR_NOMEM;
-    char days[24], key_text[48], key[160], when[21];
+    char days[24], key_text[48], key[160];
     const char *values[CS_TOK_COUNT];
     char *sans = sans_text(f->cert.sans_json);
-    char *subject = NULL, *body = NULL, *addresses = strdup(alert->recipients);
+    char *subject = NULL, *body = NULL;
     cJSON *mail = NULL, *event = NULL;
 
     snprintf(days, sizeof(days), "%ld", days_left);
@@ -234,8 +225,7 @@ static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, co
     values[CS_TOK_NETWORK] = f->networks;
     values[CS_TOK_KEY] = key_text;
     values[CS_TOK_SIG_ALG] = f->cert.sig_alg;
-    if (sans == NULL || addresses == NULL ||
-        (subject = cs_template_expand(alert->subject, values)) == NULL ||
+    if (sans == NULL || (subject = cs_template_expand(alert->subject, values)) == NULL ||
         (body = cs_template_expand(alert->body, values)) == NULL)
         goto out;
     /* A subject is one line, whatever the template's values hold. */
@@ -244,13 +234,8 @@ static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, co
             *p = ' ';
 
     if (alert->recipients[0] != '\0') {
-        mail = cJSON_CreateObject();
-        cJSON *to = cJSON_AddArrayToObject(mail, "to");
-        for (char *save = NULL, *a = strtok_r(addresses, " ", &save); a != NULL;
-             a = strtok_r(NULL, " ", &save))
-            cJSON_AddItemToArray(to, cJSON_CreateString(a));
-        cJSON_AddStringToObject(mail, "subject", subject);
-        cJSON_AddStringToObject(mail, "text", body);
+        if ((mail = cs_email_payload_new(alert->recipients, subject, body, NULL)) == NULL)
+            goto out;
         snprintf(key, sizeof(key), "alert-%lld-%s-%lld-email", (long long)alert->id, f->cert.sha256,
                  (long long)now);
         if ((rc = cs_outbox_add(s, key, "email", "expiry", 0, mail, now, err, errlen)) != CS_OK)
@@ -258,24 +243,23 @@ static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, co
         (*messages)++;
     }
     if (alert->syslog) {
-        cs_store_format_time(now, when);
-        event = cJSON_CreateObject();
-        cJSON_AddNumberToObject(event, "severity",
-                                days_left < 0 ? CS_SYSLOG_ERR : CS_SYSLOG_WARNING);
-        cJSON_AddStringToObject(event, "msgid", days_left < 0 ? "cert_expired" : "cert_expiring");
-        cJSON_AddStringToObject(event, "timestamp", when);
-        cJSON_AddStringToObject(event, "sd_id", "cert@32473");
-        cJSON *params = cJSON_AddArrayToObject(event, "params");
-        add_param(params, "cn", values[CS_TOK_CN]);
-        add_param(params, "sha256", f->cert.sha256);
-        add_param(params, "not_after", f->cert.not_after);
-        add_param(params, "days_left", days);
-        add_param(params, "issuer", f->cert.issuer);
-        add_param(params, "serial", f->cert.serial);
-        add_param(params, "locations", f->locations);
-        add_param(params, "network", f->networks);
-        add_param(params, "alert", alert->name);
-        cJSON_AddStringToObject(event, "msg", subject);
+        bool expired = days_left < 0;
+        event = cs_syslog_payload_new(expired ? CS_SYSLOG_ERR : CS_SYSLOG_WARNING,
+                                      expired ? "cert_expired" : "cert_expiring", now, "cert@32473",
+                                      subject);
+        if (event == NULL) {
+            rc = CS_ERR_NOMEM;
+            goto out;
+        }
+        cs_syslog_payload_param(event, "cn", values[CS_TOK_CN]);
+        cs_syslog_payload_param(event, "sha256", f->cert.sha256);
+        cs_syslog_payload_param(event, "not_after", f->cert.not_after);
+        cs_syslog_payload_param(event, "days_left", days);
+        cs_syslog_payload_param(event, "issuer", f->cert.issuer);
+        cs_syslog_payload_param(event, "serial", f->cert.serial);
+        cs_syslog_payload_param(event, "locations", f->locations);
+        cs_syslog_payload_param(event, "network", f->networks);
+        cs_syslog_payload_param(event, "alert", alert->name);
         snprintf(key, sizeof(key), "alert-%lld-%s-%lld-syslog", (long long)alert->id,
                  f->cert.sha256, (long long)now);
         if ((rc = cs_outbox_add(s, key, "syslog", "expiry", 0, event, now, err, errlen)) != CS_OK)
@@ -291,7 +275,6 @@ out:
     free(sans);
     free(subject);
     free(body);
-    free(addresses);
     return rc;
 }
 

@@ -1,7 +1,9 @@
 #include "cs.h"
 
 #include <stdarg.h>
+#include <openssl/err.h>
 #include <stdio.h>
+#include <string.h>
 
 enum cs_rc cs_fail(char *err, size_t errlen, enum cs_rc rc, const char *fmt, ...)
 {
@@ -12,4 +14,19 @@ enum cs_rc cs_fail(char *err, size_t errlen, enum cs_rc rc, const char *fmt, ...
         va_end(ap);
     }
     return rc;
+}
+
+void cs_ssl_errors_append(char *buf, size_t len)
+{
+    unsigned long e;
+    size_t used = strlen(buf);
+
+    while ((e = ERR_get_error()) != 0) {
+        if (used + 3 < len) {
+            buf[used++] = ':';
+            buf[used++] = ' ';
+            ERR_error_string_n(e, buf + used, len - used);
+            used += strlen(buf + used);
+        }
+    }
 }

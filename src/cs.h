@@ -32,4 +32,9 @@ enum cs_rc {
 enum cs_rc cs_fail(char *err, size_t errlen, enum cs_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Appends ": reason" for every error in OpenSSL's queue to the message
+ * in buf, emptying the queue (as nginx's ngx_ssl_error does): the first
+ * error alone is often not the cause. */
+void cs_ssl_errors_append(char *buf, size_t len);
+
 #endif

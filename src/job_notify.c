@@ -24,39 +24,6 @@ static char *render(const cJSON *report, enum cs_report_format format, char *err
     return text;
 }
 
-/* Adds a ["name", "value"] pair to a syslog message's parameters. */
-static void add_param(cJSON *params, const char *name, const char *value)
-{
-    cJSON *pair = cJSON_CreateArray();
-    cJSON_AddItemToArray(pair, cJSON_CreateString(name));
-    cJSON_AddItemToArray(pair, cJSON_CreateString(value ? value : ""));
-    cJSON_AddItemToArray(params, pair);
-}
-
-static void add_param_u64(cJSON *params, const char *name, unsigned long long value)
-{
-    char text[24];
-    snprintf(text, sizeof(text), "%llu", value);
-    add_param(params, name, text);
-}
-
-/* A syslog payload (notify.h) without parameters yet; they go into the
- * returned *params. */
-static cJSON *syslog_payload(enum cs_syslog_severity severity, const char *msgid, time_t at,
-                             const char *sd_id, const char *msg, cJSON **params)
-{
-    char when[21];
-    cs_store_format_time(at, when);
-    cJSON *p = cJSON_CreateObject();
-    cJSON_AddNumberToObject(p, "severity", severity);
-    cJSON_AddStringToObject(p, "msgid", msgid);
-    cJSON_AddStringToObject(p, "timestamp", when);
-    cJSON_AddStringToObject(p, "sd_id", sd_id);
-    *params = cJSON_AddArrayToObject(p, "params");
-    cJSON_AddStringToObject(p, "msg", msg);
-    return p;
-}
-
 /* The email of the job to the network's alert_to. */
 static enum cs_rc queue_email(struct cs_store *s, const struct cs_network *net,
                               const struct cs_job *job, const cJSON *report, char *err,
@@ -64,33 +31,24 @@ static enum cs_rc queue_email(struct cs_store *s, const struct cs_network *net,
 {
     enum cs_rc rc = CS_ERR_NOMEM;
     char key[64];
-    char *text = NULL, *html = NULL, *addresses = NULL;
-    cJSON *payload = cJSON_CreateObject();
-    cJSON *to = cJSON_AddArrayToObject(payload, "to");
-
-    addresses = strdup(net->alert_to);
-    text = render(report, CS_REPORT_TEXT, err, errlen);
-    html = render(report, CS_REPORT_HTML, err, errlen);
-    if (payload == NULL || to == NULL || addresses == NULL || text == NULL || html == NULL)
-        goto out;
-    for (char *save = NULL, *a = strtok_r(addresses, " ", &save); a != NULL;
-         a = strtok_r(NULL, " ", &save))
-        cJSON_AddItemToArray(to, cJSON_CreateString(a));
     const cJSON *subject = cJSON_GetObjectItemCaseSensitive(report, "subject");
-    cJSON_AddStringToObject(payload, "subject",
-                            cJSON_IsString(subject) ? subject->valuestring : "certsweep report");
-    cJSON_AddStringToObject(payload, "text", text);
-    cJSON_AddStringToObject(payload, "html", html);
+    char *text = render(report, CS_REPORT_TEXT, err, errlen);
+    char *html = render(report, CS_REPORT_HTML, err, errlen);
+    cJSON *payload = NULL;
 
-    snprintf(key, sizeof(key), "job-%lld-email", (long long)job->id);
-    rc = cs_outbox_add(s, key, "email", cs_job_kind_name(job->kind), job->id, payload,
-                       job->finished_at, err, errlen);
-out:
-    if (rc == CS_ERR_NOMEM)
+    if (text != NULL && html != NULL)
+        payload = cs_email_payload_new(
+            net->alert_to, cJSON_IsString(subject) ? subject->valuestring : "certsweep report",
+            text, html);
+    if (payload != NULL) {
+        snprintf(key, sizeof(key), "job-%lld-email", (long long)job->id);
+        rc = cs_outbox_add(s, key, "email", cs_job_kind_name(job->kind), job->id, payload,
+                           job->finished_at, err, errlen);
+    } else {
         cs_fail(err, errlen, rc, "out of memory building the %s email",
                 cs_job_kind_name(job->kind));
+    }
     cJSON_Delete(payload);
-    free(addresses);
     free(text);
     free(html);
     return rc;
@@ -105,26 +63,31 @@ static enum cs_rc queue_summary(struct cs_store *s, const struct cs_network *net
     const cJSON *count = cJSON_GetObjectItemCaseSensitive(report, "subject_count");
     unsigned long long attention =
         cJSON_IsNumber(count) ? (unsigned long long)count->valuedouble : 0;
-    char key[64], job_id[24];
-    cJSON *params;
+    char key[64], number[24];
 
-    cJSON *payload = syslog_payload(attention ? CS_SYSLOG_WARNING : CS_SYSLOG_NOTICE, "job_summary",
-                                    job->finished_at, "job@32473",
-                                    cJSON_IsString(subject) ? subject->valuestring : "", &params);
-    snprintf(job_id, sizeof(job_id), "%lld", (long long)job->id);
-    add_param(params, "job_id", job_id);
-    add_param(params, "kind", cs_job_kind_name(job->kind));
-    add_param(params, "network", net->name);
-    add_param(params, "state", cs_job_state_name(job->state));
-    add_param_u64(params, "endpoints_scanned", job->endpoints_scanned);
-    for (int st = 0; st < CS_STATUS_COUNT; st++)
-        add_param_u64(params, cs_status_name((enum cs_status)st), job->counts[st]);
-    add_param_u64(params, "need_attention", attention);
+    cJSON *p = cs_syslog_payload_new(attention ? CS_SYSLOG_WARNING : CS_SYSLOG_NOTICE,
+                                     "job_summary", job->finished_at, "job@32473",
+                                     cJSON_IsString(subject) ? subject->valuestring : "");
+    if (p == NULL)
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory building the job summary");
+    snprintf(number, sizeof(number), "%lld", (long long)job->id);
+    cs_syslog_payload_param(p, "job_id", number);
+    cs_syslog_payload_param(p, "kind", cs_job_kind_name(job->kind));
+    cs_syslog_payload_param(p, "network", net->name);
+    cs_syslog_payload_param(p, "state", cs_job_state_name(job->state));
+    snprintf(number, sizeof(number), "%llu", (unsigned long long)job->endpoints_scanned);
+    cs_syslog_payload_param(p, "endpoints_scanned", number);
+    for (int st = 0; st < CS_STATUS_COUNT; st++) {
+        snprintf(number, sizeof(number), "%llu", (unsigned long long)job->counts[st]);
+        cs_syslog_payload_param(p, cs_status_name((enum cs_status)st), number);
+    }
+    snprintf(number, sizeof(number), "%llu", attention);
+    cs_syslog_payload_param(p, "need_attention", number);
 
     snprintf(key, sizeof(key), "job-%lld-syslog", (long long)job->id);
-    enum cs_rc rc = cs_outbox_add(s, key, "syslog", "job_summary", job->id, payload,
-                                  job->finished_at, err, errlen);
-    cJSON_Delete(payload);
+    enum cs_rc rc =
+        cs_outbox_add(s, key, "syslog", "job_summary", job->id, p, job->finished_at, err, errlen);
+    cJSON_Delete(p);
     return rc;
 }
 
@@ -150,21 +113,22 @@ enum cs_rc cs_job_notify_lost(struct cs_store *s, const struct cs_config *cfg,
         return CS_OK;
 
     char where[320], msg[512], key[400], port_text[8];
-    cJSON *params;
     snprintf(where, sizeof(where), "%s%s%s:%u%s%s", strchr(ip, ':') ? "[" : "", ip,
              strchr(ip, ':') ? "]" : "", port, sni[0] ? "/" : "", sni);
     snprintf(msg, sizeof(msg), "monitored endpoint %s of %s returned no certificate: %s (%s)",
              where, net->name, cs_status_name(status), reason ? reason : "");
     cJSON *payload =
-        syslog_payload(CS_SYSLOG_ERR, "endpoint_lost", at, "endpoint@32473", msg, &params);
+        cs_syslog_payload_new(CS_SYSLOG_ERR, "endpoint_lost", at, "endpoint@32473", msg);
+    if (payload == NULL)
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory building a syslog message");
     snprintf(port_text, sizeof(port_text), "%u", port);
-    add_param(params, "network", net->name);
-    add_param(params, "ip", ip);
-    add_param(params, "port", port_text);
-    add_param(params, "sni", sni);
-    add_param(params, "status", cs_status_name(status));
-    add_param(params, "reason", reason);
-    add_param(params, "old_sha256", old_sha256);
+    cs_syslog_payload_param(payload, "network", net->name);
+    cs_syslog_payload_param(payload, "ip", ip);
+    cs_syslog_payload_param(payload, "port", port_text);
+    cs_syslog_payload_param(payload, "sni", sni);
+    cs_syslog_payload_param(payload, "status", cs_status_name(status));
+    cs_syslog_payload_param(payload, "reason", reason);
+    cs_syslog_payload_param(payload, "old_sha256", old_sha256);
 
     snprintf(key, sizeof(key), "job-%lld-lost-%s", (long long)job->id, where);
     enum cs_rc rc =

@@ -1,7 +1,9 @@
 /* The delivery channels by name, and what both email paths check. */
 #include "notify.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const struct cs_channel_ops *const channels[] = {&cs_channel_email, &cs_channel_syslog};
 
@@ -25,7 +27,8 @@ bool cs_email_address_valid(const char *address)
 {
     const char *at = address ? strrchr(address, '@') : NULL;
 
-    if (at == NULL || at == address || at[1] == '\0' || strlen(address) > 254)
+    if (at == NULL || at == address || at[1] == '\0' || strchr(address, '@') != at ||
+        strlen(address) > 254)
         return false;
     for (const char *p = address; *p; p++) {
         unsigned char c = (unsigned char)*p;
@@ -33,4 +36,55 @@ bool cs_email_address_valid(const char *address)
             return false;
     }
     return true;
+}
+
+cJSON *cs_email_payload_new(const char *recipients, const char *subject, const char *text,
+                            const char *html)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON *to = cJSON_AddArrayToObject(p, "to");
+    char *list = strdup(recipients);
+
+    if (p == NULL || to == NULL || list == NULL ||
+        cJSON_AddStringToObject(p, "subject", subject) == NULL ||
+        cJSON_AddStringToObject(p, "text", text) == NULL ||
+        (html != NULL && cJSON_AddStringToObject(p, "html", html) == NULL)) {
+        free(list);
+        cJSON_Delete(p);
+        return NULL;
+    }
+    for (char *save = NULL, *a = strtok_r(list, " ", &save); a != NULL;
+         a = strtok_r(NULL, " ", &save))
+        cJSON_AddItemToArray(to, cJSON_CreateString(a));
+    free(list);
+    return p;
+}
+
+cJSON *cs_syslog_payload_new(enum cs_syslog_severity severity, const char *msgid, time_t at,
+                             const char *sd_id, const char *msg)
+{
+    char when[21];
+    struct tm tm;
+    cJSON *p = cJSON_CreateObject();
+
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&at, &tm));
+    if (p == NULL || cJSON_AddNumberToObject(p, "severity", severity) == NULL ||
+        cJSON_AddStringToObject(p, "msgid", msgid) == NULL ||
+        cJSON_AddStringToObject(p, "timestamp", when) == NULL ||
+        cJSON_AddStringToObject(p, "sd_id", sd_id) == NULL ||
+        cJSON_AddArrayToObject(p, "params") == NULL ||
+        cJSON_AddStringToObject(p, "msg", msg) == NULL) {
+        cJSON_Delete(p);
+        return NULL;
+    }
+    return p;
+}
+
+void cs_syslog_payload_param(cJSON *payload, const char *name, const char *value)
+{
+    cJSON *params = cJSON_GetObjectItemCaseSensitive(payload, "params");
+    cJSON *pair = cJSON_CreateArray();
+    cJSON_AddItemToArray(pair, cJSON_CreateString(name));
+    cJSON_AddItemToArray(pair, cJSON_CreateString(value ? value : ""));
+    cJSON_AddItemToArray(params, pair);
 }

@@ -26,6 +26,8 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <time.h>
 
 /* Each channel defines its own session struct; no file sees two. */
 struct cs_channel_session;
@@ -64,5 +66,15 @@ enum cs_syslog_severity {
     CS_SYSLOG_NOTICE = 5,
     CS_SYSLOG_INFO = 6,
 };
+
+/* The payloads of notify.h's comment, built for the outbox; the caller
+ * owns them (NULL when out of memory). recipients are space-separated;
+ * html may be NULL. A syslog payload starts without parameters;
+ * cs_syslog_payload_param() adds one (a NULL value counts as ""). */
+cJSON *cs_email_payload_new(const char *recipients, const char *subject, const char *text,
+                            const char *html);
+cJSON *cs_syslog_payload_new(enum cs_syslog_severity severity, const char *msgid, time_t at,
+                             const char *sd_id, const char *msg);
+void cs_syslog_payload_param(cJSON *payload, const char *name, const char *value);
 
 #endif

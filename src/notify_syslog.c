@@ -396,23 +396,6 @@ static void sigpipe_restore(struct sigpipe *sp)
         sigaction(SIGPIPE, &sp->old, NULL);
 }
 
-/* Appends OpenSSL's whole error queue to buf, emptying it (as probe.c and
- * nginx's ngx_ssl_error do): the first error alone is often not the cause. */
-static void drain_ssl_errors(char *buf, size_t len)
-{
-    unsigned long e;
-    size_t used = strlen(buf);
-
-    while ((e = ERR_get_error()) != 0) {
-        if (used + 3 < len) {
-            buf[used++] = ':';
-            buf[used++] = ' ';
-            ERR_error_string_n(e, buf + used, len - used);
-            used += strlen(buf + used);
-        }
-    }
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -547,7 +530,7 @@ static enum cs_rc tls_start(struct cs_channel_session *s, int64_t deadline, char
         goto ssl_fail;
     }
 ssl_fail:
-    drain_ssl_errors(err, errlen);
+    cs_ssl_errors_append(err, errlen);
     return CS_ERR_TLS;
 }
 
@@ -655,7 +638,7 @@ static enum cs_rc conn_write(struct cs_channel_session *s, const char *data, siz
                     return cs_fail(err, errlen, CS_ERR_IO, "%s: cannot send: %s", target,
                                    errno ? strerror(errno) : "connection closed");
                 cs_fail(err, errlen, CS_ERR_TLS, "%s: cannot send", target);
-                drain_ssl_errors(err, errlen);
+                cs_ssl_errors_append(err, errlen);
                 return CS_ERR_TLS;
             }
             wait_for = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;

@@ -92,12 +92,15 @@ struct channel_slot {
 
 /*
  * One attempt at one message: claim, send, record. Returns CS_OK unless
- * the store fails; the outcome of the delivery is counted in stats.
+ * the store fails; the outcome of the delivery is counted in stats, and
+ * *sent_or_tried says whether this process made the attempt (not when the
+ * channel is not configured or another process claimed the message).
  */
 static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_t now,
                           struct cs_outbox_row *row, struct channel_slot *slot,
-                          struct cs_outbox_stats *stats, char *err, size_t errlen)
+                          struct cs_outbox_stats *stats, bool *tried, char *err, size_t errlen)
 {
+    *tried = false;
     char note[64], when[21], send_err[CS_ERRLEN] = "";
     enum cs_rc rc;
 
@@ -128,6 +131,7 @@ static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_
     if (rc != CS_OK)
         return rc;
     row->attempts++;
+    *tried = true;
 
     cJSON *payload = cJSON_Parse(row->payload);
     enum cs_rc send_rc;
@@ -186,8 +190,9 @@ enum cs_rc cs_outbox_deliver(struct cs_store *s, const struct cs_config *cfg, ti
                    (long long)row->id, row->channel);
             continue;
         }
-        rc = attempt(s, cfg, now, row, slot, stats, err, errlen);
-        if (rc == CS_OK && on_result != NULL && slot->open_rc == CS_OK)
+        bool tried;
+        rc = attempt(s, cfg, now, row, slot, stats, &tried, err, errlen);
+        if (rc == CS_OK && tried && on_result != NULL)
             on_result(row, arg);
     }
     for (size_t j = 0; j < nslots; j++) {

@@ -60,22 +60,6 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Appends OpenSSL's whole error queue to buf, emptying it (nginx does the
- * same in ngx_ssl_error): the first error alone is often not the cause. */
-static void drain_ssl_errors(char *buf, size_t len)
-{
-    unsigned long e;
-    size_t used = strlen(buf);
-    while ((e = ERR_get_error()) != 0) {
-        if (used + 3 < len) {
-            buf[used++] = ':';
-            buf[used++] = ' ';
-            ERR_error_string_n(e, buf + used, len - used);
-            used += strlen(buf + used);
-        }
-    }
-}
-
 /* ---- TLS context --------------------------------------------------------- */
 
 static int conn_ex_index = -1;
@@ -138,7 +122,7 @@ static SSL_CTX *make_ctx(char *err, size_t errlen)
     return ctx;
 fail:
     cs_fail(err, errlen, CS_ERR_TLS, "cannot set up TLS");
-    drain_ssl_errors(err, errlen);
+    cs_ssl_errors_append(err, errlen);
     SSL_CTX_free(ctx);
     return NULL;
 }

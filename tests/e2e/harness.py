@@ -99,6 +99,35 @@ def unshare_command():
     return cmd, None
 
 
+def enter_private_network(outside_note):
+    """Re-execute this script inside a new network namespace if possible.
+    Returns True when running inside one, False when staying in the host
+    network (after printing outside_note, which says what that means)."""
+    state = network_already_chosen()
+    if state:
+        return state == "inside"
+    cmd, why = unshare_command()
+    if cmd:
+        argv, env = rerun_inside(cmd)
+        sys.stdout.flush()
+        os.execve(argv[0], argv, env)
+    print(f"note: {why}: running in the host network; {outside_note}")
+    return False
+
+
+def import_sinks():
+    """tests/e2e/sinks.py, which needs Debian's python3-aiosmtpd; without
+    it, says so in the closing-line form (ctest shows a failure) and exits."""
+    try:
+        import sinks
+    except ImportError as e:
+        print(f"FAIL setup: {e}: run with Debian's /usr/bin/python3 and "
+              "python3-aiosmtpd installed")
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    return sinks
+
+
 def rerun_inside(cmd):
     """The argv and environment that run this script again, with its
     arguments, under cmd (from unshare_command), told it is inside."""

@@ -43,32 +43,12 @@ sys.dont_write_bytecode = True
 import harness
 from harness import VERBOSE, Context, Fail, check, equal, expect
 
-try:
-    import sinks
-except ImportError as e:    # no aiosmtpd: say so, and fail (ctest shows it)
-    print(f"FAIL setup: {e}: run with Debian's /usr/bin/python3 and "
-          "python3-aiosmtpd installed")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+sinks = harness.import_sinks()
 
 CERTSWEEP = os.path.abspath(harness.CERTSWEEP)
 FROM = "certsweep@example.com"
 USER, PASSWORD = "alice", "pa55-w0rd-zebra"
 TEST_KEY = re.compile(r"^test-\d+-\d+$")
-
-
-def enter_private_network():
-    state = harness.network_already_chosen()
-    if state:
-        return state == "inside"
-    cmd, why = harness.unshare_command()
-    if cmd:
-        argv, env = harness.rerun_inside(cmd)
-        sys.stdout.flush()
-        os.execve(argv[0], argv, env)
-    print(f"note: {why}: running in the host network (every server is on "
-          "127.0.0.1)")
-    return False
 
 
 class Rig:
@@ -460,7 +440,7 @@ def syslog_usage_errors(t):
 
 
 def main():
-    enter_private_network()
+    harness.enter_private_network("every server is on 127.0.0.1")
     if harness.certsweep_missing(CERTSWEEP):
         return 1
     t = Context()

@@ -57,19 +57,9 @@ RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 # A network of our own
 
 def enter_private_network():
-    """Re-execute this script inside a new network namespace if possible.
-    Returns True when running inside one, False when staying outside."""
-    state = harness.network_already_chosen()
-    if state:
-        return state == "inside"
-    cmd, why = harness.unshare_command()
-    if cmd:
-        argv, env = harness.rerun_inside(cmd)
-        sys.stdout.flush()
-        os.execve(argv[0], argv, env)
-    print(f"note: {why}: running in the host network; checks that could "
-          "reach another host if certsweep misbehaved are skipped")
-    return False
+    return harness.enter_private_network(
+        "checks that could reach another host if certsweep misbehaved are "
+        "skipped")
 
 
 # ---------------------------------------------------------------------------

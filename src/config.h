@@ -60,12 +60,81 @@ struct cs_outbox_config {
     unsigned retry_max_s;  /* the wait doubles up to this (default 21600) */
 };
 
+/* What a [ticketing.NAME] or [webhook.NAME] section talks to. */
+enum cs_remote_type {
+    CS_REMOTE_SERVICEDESKPLUS, /* [ticketing.*] type = servicedeskplus */
+    CS_REMOTE_SERVICENOW,      /* [ticketing.*] type = servicenow */
+    CS_REMOTE_JIRA,            /* [ticketing.*] type = jira */
+    CS_REMOTE_PAGERDUTY,       /* [webhook.*] type = pagerduty */
+    CS_REMOTE_SLACK,           /* [webhook.*] type = slack */
+    CS_REMOTE_TEAMS,           /* [webhook.*] type = teams */
+    CS_REMOTE_GENERIC,         /* [webhook.*] type = generic */
+};
+
+/*
+ * One [ticketing.NAME] or [webhook.NAME] section: an HTTP API certsweep
+ * opens tickets in or posts events to. `channel` is the section's name as
+ * written ("ticketing.sdp"), which is also the outbox's channel column and
+ * what `--ticket sdp` / `--webhook oncall` refer to. Fields a type does not
+ * use stay NULL. Secrets (marked) come, like the SMTP password, from the
+ * key, from KEY_file, or from the environment variable
+ * CERTSWEEP_<SECTION>_<NAME>_<KEY> in upper case with '.' and '-' as '_'
+ * (CERTSWEEP_TICKETING_SDP_AUTHTOKEN).
+ */
+struct cs_remote_config {
+    char *channel;             /* "ticketing.sdp", "webhook.oncall" */
+    char *name;                /* "sdp", "oncall" */
+    bool is_webhook;
+    enum cs_remote_type type;
+    char *url;                 /* base URL (ticketing) or the URL to POST to (webhook);
+                                * http:// is accepted with a warning, https:// is verified */
+    char *ca_file;             /* trust anchors; NULL: the system store */
+    unsigned timeout_ms;       /* per request (default 30000) */
+    bool close_resolved;       /* ticketing: resolve/close a ticket whose problem is gone (default yes) */
+
+    /* ServiceDesk Plus: on-premises authtoken, or cloud OAuth (below). */
+    char *authtoken;           /* secret */
+    char *requester, *priority, *category, *technician_group;
+    /* ServiceNow: basic auth, or OAuth (below). */
+    char *username;
+    char *password;            /* secret */
+    char *caller_id, *assignment_group, *urgency, *impact, *snow_category;
+    char *table;               /* default "incident" */
+    /* Jira: Cloud (email + API token) or Data Center (personal access token). */
+    char *email;
+    char *api_token;           /* secret */
+    char *pat;                 /* secret */
+    char *project, *issuetype; /* issuetype default "Task" */
+    char *done_transition;     /* the transition that closes an issue (default "Done") */
+    /* OAuth 2 refresh-token grant (ServiceDesk Plus cloud, ServiceNow). */
+    char *oauth_token_url;     /* SDP cloud: https://accounts.zoho.com/oauth/v2/token;
+                                * ServiceNow: {url}/oauth_token.do */
+    char *oauth_client_id;
+    char *oauth_client_secret; /* secret */
+    char *oauth_refresh_token; /* secret */
+    /* PagerDuty Events v2. */
+    char *routing_key;         /* secret */
+    /* Generic webhooks: an optional shared secret sent as
+     * "Authorization: Bearer <token>". */
+    char *bearer_token;        /* secret */
+};
+
 struct cs_config {
     char *path; /* the file read; NULL when there was none */
     struct cs_smtp_config smtp;
     struct cs_syslog_config syslog;
     struct cs_outbox_config outbox;
+    struct cs_remote_config *remotes; /* [ticketing.*] and [webhook.*], in file order */
+    size_t nremotes;
+    char *public_url; /* [certsweep] url: how tickets name this installation
+                       * ("Scanned by: certsweep running at URL"); default
+                       * the hostname */
 };
+
+/* The [ticketing.NAME] (is_webhook false) or [webhook.NAME] section of
+ * that NAME, or NULL. */
+const struct cs_remote_config *cs_config_remote(const struct cs_config *cfg, bool is_webhook,
+                                                const char *name);
 
 /* The file read when no path is given: $CERTSWEEP_CONFIG, else the XDG
  * default. Returns a pointer into a static buffer. */

@@ -1,18 +1,23 @@
 /* The delivery channels by name, and what both email paths check. */
 #include "notify.h"
+#include "ticket.h"
+#include "webhook.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static const struct cs_channel_ops *const channels[] = {&cs_channel_email, &cs_channel_syslog};
+static const struct cs_channel_ops *const channels[] = {
+    &cs_channel_email, &cs_channel_syslog, &cs_channel_ticketing, &cs_channel_webhook};
 
 const struct cs_channel_ops *cs_channel_find(const char *name)
 {
     if (name == NULL)
         return NULL;
+    /* "ticketing.sdp" is delivered by the channel "ticketing". */
+    size_t kind = strcspn(name, ".");
     for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++)
-        if (strcmp(channels[i]->name, name) == 0)
+        if (strlen(channels[i]->name) == kind && strncmp(channels[i]->name, name, kind) == 0)
             return channels[i];
     return NULL;
 }

@@ -32,26 +32,38 @@
 /* Each channel defines its own session struct; no file sees two. */
 struct cs_channel_session;
 
+struct cs_store;
+
 struct cs_channel_ops {
-    const char *name; /* "email", "syslog": the outbox's channel column */
-    /* Prepares to send. CS_ERR_USAGE when the configuration lacks the
-     * channel ("no [smtp] section in /path/certsweep.conf"). Sessions may
-     * connect lazily, on the first send, and keep a pointer to cfg: it
-     * must outlive the session. */
-    enum cs_rc (*open)(const struct cs_config *cfg, struct cs_channel_session **out, char *err,
-                       size_t errlen);
+    const char *name; /* "email", "syslog", or the section kind: "ticketing", "webhook" */
+    /* Prepares to send through the channel called `name` in the outbox
+     * ("email", "syslog", "ticketing.sdp", "webhook.oncall"). CS_ERR_USAGE
+     * when the configuration lacks it ("no [smtp] section in ..."). Sessions
+     * may connect lazily, on the first send, and keep pointers to cfg and
+     * store (ticket channels record their tickets there): both must
+     * outlive the session. */
+    enum cs_rc (*open)(const struct cs_config *cfg, const char *name, struct cs_store *store,
+                       struct cs_channel_session **out, char *err, size_t errlen);
     /* Delivers one message. On failure err says why, in words a user can
      * act on ("smtp://127.0.0.1:2525: connection refused", "550 no such
-     * user"), and the session stays usable for the next message. */
+     * user"), and the session stays usable for the next message. The
+     * result says what the outbox does next:
+     *   CS_OK             delivered;
+     *   CS_ERR_BUSY       rate-limited: try again after *retry_after_s
+     *                     seconds (0: the outbox's own wait);
+     *   CS_ERR_USAGE      refused for a reason retrying cannot fix (the
+     *                     credentials, a 400): marked failed at once;
+     *   anything else     a failure that may pass: retried with backoff. */
     enum cs_rc (*send)(struct cs_channel_session *session, const char *idem_key,
-                       const cJSON *payload, char *err, size_t errlen);
+                       const cJSON *payload, unsigned *retry_after_s, char *err, size_t errlen);
     void (*close)(struct cs_channel_session **session);
 };
 
 extern const struct cs_channel_ops cs_channel_email;
 extern const struct cs_channel_ops cs_channel_syslog;
 
-/* The channel of that name, NULL for an unknown one. */
+/* The channel that delivers the outbox's channel `name`: "email",
+ * "syslog", "ticketing.X" or "webhook.X"; NULL for an unknown kind. */
 const struct cs_channel_ops *cs_channel_find(const char *name);
 
 /* True for an address an email may be sent to: local@domain, printable

@@ -286,8 +286,8 @@ static size_t keep_reply(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-static enum cs_rc smtp_open(const struct cs_config *cfg, struct cs_channel_session **out, char *err,
-                            size_t errlen)
+static enum cs_rc smtp_open(const struct cs_config *cfg, const char *name, struct cs_store *store,
+                            struct cs_channel_session **out, char *err, size_t errlen)
 {
     static bool curl_ready;
     const struct cs_smtp_config *smtp = &cfg->smtp;
@@ -447,7 +447,7 @@ static bool add_part(curl_mime *mime, const char *type, const char *text)
 }
 
 static enum cs_rc smtp_send(struct cs_channel_session *s, const char *idem_key,
-                            const cJSON *payload, char *err, size_t errlen)
+                            const cJSON *payload, unsigned *retry_after_s, char *err, size_t errlen)
 {
     const cJSON *to = cJSON_GetObjectItemCaseSensitive(payload, "to");
     const cJSON *html = cJSON_GetObjectItemCaseSensitive(payload, "html");

@@ -692,8 +692,8 @@ static enum cs_rc udp_check(struct cs_channel_session *s, char *err, size_t errl
 
 /* ---- the channel --------------------------------------------------------- */
 
-static enum cs_rc syslog_open(const struct cs_config *cfg, struct cs_channel_session **out,
-                              char *err, size_t errlen)
+static enum cs_rc syslog_open(const struct cs_config *cfg, const char *name, struct cs_store *store,
+                              struct cs_channel_session **out, char *err, size_t errlen)
 {
     struct cs_channel_session *s;
 
@@ -716,7 +716,8 @@ static enum cs_rc syslog_open(const struct cs_config *cfg, struct cs_channel_ses
 }
 
 static enum cs_rc syslog_send(struct cs_channel_session *s, const char *idem_key,
-                              const cJSON *payload, char *err, size_t errlen)
+                              const cJSON *payload, unsigned *retry_after_s, char *err,
+                              size_t errlen)
 {
     const struct cs_syslog_config *cfg = s->cfg;
     bool stream = cfg->transport != CS_SYSLOG_UDP;

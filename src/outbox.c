@@ -80,8 +80,9 @@ static void collect_due(const struct cs_outbox_row *row, void *arg)
         list->nomem = true;
 }
 
-/* One open session per channel, opened at the first message for it. */
+/* One open session per outbox channel, opened at its first message. */
 struct channel_slot {
+    const char *name; /* the row's channel: "email", "ticketing.sdp", ... */
     const struct cs_channel_ops *ops;
     struct cs_channel_session *session;
     bool tried;
@@ -89,6 +90,30 @@ struct channel_slot {
     enum cs_rc open_rc;
     char open_err[CS_ERRLEN];
 };
+
+struct slots {
+    struct channel_slot *items;
+    size_t n;
+};
+
+/* The slot of a channel, added at its first message; NULL when out of
+ * memory or for a kind of channel this certsweep does not know. */
+static struct channel_slot *slot_for(struct slots *slots, const char *name)
+{
+    for (size_t i = 0; i < slots->n; i++)
+        if (strcmp(slots->items[i].name, name) == 0)
+            return &slots->items[i];
+    const struct cs_channel_ops *ops = cs_channel_find(name);
+    if (ops == NULL)
+        return NULL;
+    struct channel_slot *items = realloc(slots->items, (slots->n + 1) * sizeof(*items));
+    if (items == NULL)
+        return NULL;
+    slots->items = items;
+    struct channel_slot *slot = &items[slots->n++];
+    *slot = (struct channel_slot){.name = name, .ops = ops};
+    return slot;
+}
 
 /*
  * One attempt at one message: claim, send, record. Returns CS_OK unless
@@ -106,8 +131,8 @@ static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_
 
     if (!slot->tried) {
         slot->tried = true;
-        slot->open_rc =
-            slot->ops->open(cfg, &slot->session, slot->open_err, sizeof(slot->open_err));
+        slot->open_rc = slot->ops->open(cfg, slot->name, s, &slot->session, slot->open_err,
+                                        sizeof(slot->open_err));
     }
     if (slot->open_rc != CS_OK) {
         /* Not configured: leave the message due, with the reason, and
@@ -134,13 +159,14 @@ static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_
     *tried = true;
 
     cJSON *payload = cJSON_Parse(row->payload);
+    unsigned retry_after_s = 0;
     enum cs_rc send_rc;
     if (payload == NULL) {
         send_rc = cs_fail(send_err, sizeof(send_err), CS_ERR_RUNTIME,
                           "the stored message is not valid JSON");
     } else {
-        send_rc =
-            slot->ops->send(slot->session, row->idem_key, payload, send_err, sizeof(send_err));
+        send_rc = slot->ops->send(slot->session, row->idem_key, payload, &retry_after_s, send_err,
+                                  sizeof(send_err));
         cJSON_Delete(payload);
     }
 
@@ -149,12 +175,16 @@ static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_
         row->state = CS_OUTBOX_SENT;
         row->sent_at = done;
         stats->sent++;
-    } else if (row->attempts >= cfg->outbox.max_attempts) {
+    } else if (send_rc == CS_ERR_USAGE || row->attempts >= cfg->outbox.max_attempts) {
+        /* Refused for a reason a retry cannot fix, or retried enough. */
         row->state = CS_OUTBOX_FAILED;
         stats->failed++;
     } else {
         row->state = CS_OUTBOX_PENDING;
         row->next_attempt_at = cs_outbox_next_attempt(&cfg->outbox, row->attempts, done);
+        /* A rate limit says when to come back; never sooner than asked. */
+        if (send_rc == CS_ERR_BUSY && done + (time_t)retry_after_s > row->next_attempt_at)
+            row->next_attempt_at = done + (time_t)retry_after_s;
         stats->retry++;
     }
     free(row->last_error);
@@ -168,8 +198,7 @@ enum cs_rc cs_outbox_deliver(struct cs_store *s, const struct cs_config *cfg, ti
                              void (*on_result)(const struct cs_outbox_row *row, void *arg),
                              void *arg, struct cs_outbox_stats *stats, char *err, size_t errlen)
 {
-    struct channel_slot slots[] = {{.ops = &cs_channel_email}, {.ops = &cs_channel_syslog}};
-    const size_t nslots = sizeof(slots) / sizeof(slots[0]);
+    struct slots slots = {0};
     struct cs_outbox_filter due = {.state = CS_OUTBOX_PENDING + 1, .due = now};
     struct due_list list = {0};
     enum cs_rc rc;
@@ -180,10 +209,7 @@ enum cs_rc cs_outbox_deliver(struct cs_store *s, const struct cs_config *cfg, ti
         rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading the outbox");
     for (size_t i = 0; rc == CS_OK && i < list.n; i++) {
         struct cs_outbox_row *row = &list.rows[i];
-        struct channel_slot *slot = NULL;
-        for (size_t j = 0; j < nslots; j++)
-            if (strcmp(slots[j].ops->name, row->channel) == 0)
-                slot = &slots[j];
+        struct channel_slot *slot = slot_for(&slots, row->channel);
         if (slot == NULL) {
             /* Written by a newer certsweep, perhaps: not ours to fail. */
             CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "outbox: message %lld has unknown channel '%s'",
@@ -195,14 +221,16 @@ enum cs_rc cs_outbox_deliver(struct cs_store *s, const struct cs_config *cfg, ti
         if (rc == CS_OK && tried && on_result != NULL)
             on_result(row, arg);
     }
-    for (size_t j = 0; j < nslots; j++) {
-        if (slots[j].session != NULL)
-            slots[j].ops->close(&slots[j].session);
-        if (slots[j].waiting > 0)
-            CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "outbox: %u %s message%s wait%s: %s",
-                   slots[j].waiting, slots[j].ops->name, slots[j].waiting == 1 ? "" : "s",
-                   slots[j].waiting == 1 ? "s" : "", slots[j].open_err);
+    for (size_t j = 0; j < slots.n; j++) {
+        struct channel_slot *slot = &slots.items[j];
+        if (slot->session != NULL)
+            slot->ops->close(&slot->session);
+        if (slot->waiting > 0)
+            CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "outbox: %u %s message%s wait%s: %s", slot->waiting,
+                   slot->name, slot->waiting == 1 ? "" : "s", slot->waiting == 1 ? "s" : "",
+                   slot->open_err);
     }
+    free(slots.items);
     for (size_t i = 0; i < list.n; i++)
         cs_outbox_row_clear(&list.rows[i]);
     free(list.rows);

@@ -27,7 +27,7 @@
 
 /* The schema version this binary writes. A database with a newer version
  * is refused (CS_ERR_USAGE); an older one is migrated on open. */
-#define CS_STORE_SCHEMA_VERSION 2
+#define CS_STORE_SCHEMA_VERSION 3
 
 /* A network definition: what a discovery job scans. Target lists are kept
  * as the user typed them (space-separated tokens) and parsed at job time
@@ -47,6 +47,8 @@ struct cs_network {
     unsigned max_email_rows;
     bool auto_monitor;
     bool enabled;
+    char *webhooks; /* webhook channels that get the job summaries:
+                     * "webhook.oncall", space-separated; may be "" (v3) */
 };
 void cs_network_clear(struct cs_network *net);
 
@@ -273,6 +275,8 @@ struct cs_alert {
     char *subject;              /* template */
     char *body;                 /* template */
     unsigned repeat_every_days; /* 0: report a certificate once */
+    char *channels;      /* ticketing and webhook channels, space-separated:
+                          * "ticketing.sdp webhook.oncall"; may be "" (v3) */
     time_t created_at;
     time_t last_run_at; /* 0: never run */
 };
@@ -299,5 +303,39 @@ enum cs_rc cs_store_alert_reported_get(struct cs_store *s, int64_t alert_id, con
                                        time_t *reported_at, char *err, size_t errlen);
 enum cs_rc cs_store_alert_reported_mark(struct cs_store *s, int64_t alert_id, const char *sha256,
                                         time_t at, char *err, size_t errlen);
+
+/* ---- tickets (schema version 3) ------------------------------------------ */
+
+/* The remote ticket of one problem (key) in one ticketing channel. */
+enum cs_ticket_state { CS_TICKET_OPEN, CS_TICKET_CLOSED };
+
+struct cs_ticket_row {
+    int64_t id;
+    char *channel;       /* "ticketing.sdp" */
+    char *key;           /* "alert:expiry30:<sha256>" */
+    char *remote_id;     /* what the API addresses it by */
+    char *remote_number; /* what people call it */
+    enum cs_ticket_state state;
+    time_t opened_at;
+    time_t updated_at; /* last note or state change */
+    time_t closed_at;  /* 0 while open */
+};
+void cs_ticket_row_clear(struct cs_ticket_row *row);
+
+/* The newest ticket of (channel, key): CS_ERR_NOT_FOUND when there is
+ * none. A problem that comes back after its ticket was closed gets a new
+ * row; old rows stay as history. */
+enum cs_rc cs_store_ticket_get(struct cs_store *s, const char *channel, const char *key,
+                               struct cs_ticket_row *out, char *err, size_t errlen);
+/* Inserts row (row->id 0; sets it) or updates it by id (state, remote ids,
+ * updated_at, closed_at). */
+enum cs_rc cs_store_ticket_put(struct cs_store *s, struct cs_ticket_row *row, char *err,
+                               size_t errlen);
+/* Open tickets of one channel (NULL: every channel) whose key starts with
+ * key_prefix (NULL or "": any), oldest first. */
+enum cs_rc cs_store_ticket_list_open(struct cs_store *s, const char *channel,
+                                     const char *key_prefix,
+                                     void (*fn)(const struct cs_ticket_row *row, void *arg),
+                                     void *arg, char *err, size_t errlen);
 
 #endif

@@ -84,7 +84,7 @@ static struct cs_channel_session *open_channel(const char *cmd,
 {
     struct cs_channel_session *session = NULL;
     char err[CS_ERRLEN];
-    enum cs_rc rc = channel->open(cfg, &session, err, sizeof(err));
+    enum cs_rc rc = channel->open(cfg, channel->name, NULL, &session, err, sizeof(err));
 
     if (rc != CS_OK) {
         fprintf(stderr, "certsweep %s: %s\n", cmd, err);
@@ -103,7 +103,8 @@ static int send_and_close(const char *cmd, const struct cs_channel_ops *channel,
     enum cs_rc rc;
 
     test_key(key, sizeof(key));
-    rc = channel->send(*session, key, payload, err, sizeof(err));
+    unsigned retry_after_s = 0;
+    rc = channel->send(*session, key, payload, &retry_after_s, err, sizeof(err));
     channel->close(session);
     if (rc != CS_OK) {
         fprintf(stderr, "certsweep %s: %s\n", cmd, err);

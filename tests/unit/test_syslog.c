@@ -524,10 +524,12 @@ static void test_open_without_a_syslog_section_is_a_usage_error(void **state)
     struct cs_channel_session *session = (struct cs_channel_session *)&cfg;
     char err[CS_ERRLEN] = "";
 
-    assert_int_equal(cs_channel_syslog.open(&cfg, &session, err, sizeof(err)), CS_ERR_USAGE);
+    assert_int_equal(cs_channel_syslog.open(&cfg, "syslog", NULL, &session, err, sizeof(err)),
+                     CS_ERR_USAGE);
     assert_null(session);
     assert_string_equal(err, "no [syslog] section in /etc/certsweep.conf");
-    assert_int_equal(cs_channel_email.open(&cfg, &session, err, sizeof(err)), CS_ERR_USAGE);
+    assert_int_equal(cs_channel_email.open(&cfg, "email", NULL, &session, err, sizeof(err)),
+                     CS_ERR_USAGE);
     assert_string_equal(err, "no [smtp] section in /etc/certsweep.conf");
     cs_channel_syslog.close(&session); /* NULL is fine */
 }
@@ -575,7 +577,7 @@ static void channel_open(struct channel *ch, enum cs_syslog_transport transport)
     ch->cfg.syslog.host = "127.0.0.1";
     ch->cfg.syslog.port = ch->port;
     ch->cfg.syslog.timeout_ms = 2000;
-    if (cs_channel_syslog.open(&ch->cfg, &ch->session, err, sizeof(err)) != CS_OK)
+    if (cs_channel_syslog.open(&ch->cfg, "syslog", NULL, &ch->session, err, sizeof(err)) != CS_OK)
         fail_msg("open: %s", err);
 }
 
@@ -588,7 +590,8 @@ static enum cs_rc channel_send(struct channel *ch, const char *key, const char *
     cJSON_AddNumberToObject(payload, "severity", 5);
     cJSON_AddStringToObject(payload, "msgid", "test");
     cJSON_AddStringToObject(payload, "msg", text);
-    enum cs_rc rc = cs_channel_syslog.send(ch->session, key, payload, err, errlen);
+    unsigned retry_after_s = 0;
+    enum cs_rc rc = cs_channel_syslog.send(ch->session, key, payload, &retry_after_s, err, errlen);
     cJSON_Delete(payload);
     return rc;
 }

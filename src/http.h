@@ -1,0 +1,66 @@
+/*
+ * A small HTTP client for the ticketing and webhook channels, over
+ * libcurl: one request at a time, JSON or form bodies, the answer kept in
+ * memory up to a cap, TLS verified (against ca_file when given), a
+ * whole-request deadline. It also turns an answer into the outbox's
+ * classes of failure (notify.h): 429 and 503 with Retry-After are rate
+ * limits, 401/403 and other 4xx are configuration errors, 5xx, timeouts
+ * and refused connections are failures that may pass.
+ */
+#ifndef CS_HTTP_H
+#define CS_HTTP_H
+
+#include "cs.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cs_http;
+
+/* Opens a client: one libcurl handle, reused so connections are kept.
+ * ca_file may be NULL (the system store). */
+enum cs_rc cs_http_open(const char *ca_file, unsigned timeout_ms, struct cs_http **out, char *err,
+                        size_t errlen);
+void cs_http_close(struct cs_http **http);
+
+/* One answer. body is NUL-terminated and owned by the client: valid until
+ * its next request. */
+struct cs_http_response {
+    long status;          /* 0 when no answer came */
+    const char *body;     /* "" when none */
+    size_t body_len;
+    unsigned retry_after; /* seconds from a Retry-After header, 0 when none */
+};
+
+/*
+ * Sends method ("GET", "POST", "PUT", "PATCH") to url with the given
+ * headers (NULL-terminated list of "Name: value"; may be NULL) and body
+ * (NULL for none; content_type names it). Basic auth when user is not
+ * NULL. Returns CS_OK whenever an HTTP answer came, whatever its status;
+ * otherwise the transport failure (CS_ERR_IO) with err naming the URL and
+ * the reason. Secrets in headers or user/password never reach err.
+ */
+enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char *url,
+                           const char *const *headers, const char *content_type,
+                           const char *body, const char *user, const char *password,
+                           struct cs_http_response *resp, char *err, size_t errlen);
+
+/*
+ * The outbox's verdict on an answer that is not a success (notify.h):
+ * CS_ERR_BUSY for 429 (and 503 with Retry-After, *retry_after_s set),
+ * CS_ERR_USAGE for 401/403 ("the server refused the credentials: check
+ * ...") and other 4xx, CS_ERR_IO for 5xx. err gets "METHOD URL: STATUS"
+ * and the start of the body (one line, at most ~200 characters).
+ */
+enum cs_rc cs_http_failure(const char *method, const char *url,
+                           const struct cs_http_response *resp, unsigned *retry_after_s, char *err,
+                           size_t errlen);
+
+/* "a%20b": percent-encodes text for a URL query or a form field. The
+ * caller frees the result; NULL when out of memory. */
+char *cs_http_escape(const char *text);
+
+/* Whether url is https://, or http:// (accepted with a warning). */
+bool cs_http_url_ok(const char *url);
+
+#endif

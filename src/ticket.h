@@ -1,0 +1,89 @@
+/*
+ * Tickets: the outbox channel "ticketing.NAME" opens, annotates and closes
+ * tickets in ServiceDesk Plus, ServiceNow or Jira, one ticket per problem.
+ *
+ * A problem has a stable key (e.g. "alert:expiry30:<sha256>"). The outbox
+ * carries two actions for it (payload below): "raise" (the problem is
+ * there) and "resolve" (it is gone). ticket.c keeps, in the inventory's
+ * tickets table, the remote ticket of each (channel, key), and decides:
+ *
+ *   raise, no ticket known     look for an open one carrying the key (a
+ *                              crash after creating it and before
+ *                              recording it), else create one; record it
+ *   raise, ticket known open   if the system says it is still open, add a
+ *                              note; if someone closed it by hand, record
+ *                              that and create a new one
+ *   resolve, ticket known open add the closing note and, if the section's
+ *                              close_resolved (default), resolve/close it
+ *   resolve, none open         nothing
+ *
+ * Payload (JSON) of an outbox row of a ticketing channel:
+ *   {"action": "raise" | "resolve",
+ *    "key": "alert:expiry30:ab12...",
+ *    "kind": "expiry" | "vulnerability",
+ *    "subject": "SSL Certificate www.example.com expiry",
+ *    "description": "The SSL Certificate ... please take care\n...",
+ *    "note": "Still expiring: 5 days left ...",   (raise on a known ticket)
+ *    "severity": "critical" | "error" | "warning" | "info"}
+ * Webhook channels (webhook.h) take the same payload.
+ */
+#ifndef CS_TICKET_H
+#define CS_TICKET_H
+
+#include "config.h"
+#include "http.h"
+#include "notify.h"
+
+/* A ticket in a remote system. */
+struct cs_ticket_ref {
+    char id[128];     /* what the API addresses it by: SDP id, ServiceNow sys_id, Jira key */
+    char number[128]; /* what people call it: SDP id, INC0010002, OPS-12 */
+};
+
+/*
+ * One ticketing system. Each function makes the requests it needs through
+ * http and returns CS_OK, or the outbox's verdict (notify.h: CS_ERR_BUSY
+ * with *retry_after_s, CS_ERR_USAGE, or a failure that may pass, usually
+ * from cs_http_failure()) with err saying why. A system's answer that
+ * reports failure inside a 2xx (ServiceDesk Plus's response_status) is a
+ * failure.
+ */
+struct cs_ticket_ops {
+    const char *type; /* "servicedeskplus", "servicenow", "jira" */
+    /* An open ticket that carries key (ServiceNow correlation_id, Jira
+     * label, ServiceDesk Plus subject search + the key line in the
+     * description): CS_OK and *out, or CS_ERR_NOT_FOUND. */
+    enum cs_rc (*find_open)(struct cs_http *http, const struct cs_remote_config *rc,
+                            const char *key, const char *subject, struct cs_ticket_ref *out,
+                            unsigned *retry_after_s, char *err, size_t errlen);
+    /* Whether the ticket is still open (not resolved, closed, done or
+     * cancelled); a ticket that no longer exists is not open. */
+    enum cs_rc (*is_open)(struct cs_http *http, const struct cs_remote_config *rc,
+                          const struct cs_ticket_ref *ticket, bool *open, unsigned *retry_after_s,
+                          char *err, size_t errlen);
+    /* Creates a ticket carrying key, with the section's fields (requester,
+     * priority, caller_id, project, ...). */
+    enum cs_rc (*create)(struct cs_http *http, const struct cs_remote_config *rc, const char *key,
+                         const char *subject, const char *description, const char *severity,
+                         struct cs_ticket_ref *out, unsigned *retry_after_s, char *err,
+                         size_t errlen);
+    /* Adds a note/comment (ServiceNow work_notes, Jira comment, SDP note). */
+    enum cs_rc (*add_note)(struct cs_http *http, const struct cs_remote_config *rc,
+                           const struct cs_ticket_ref *ticket, const char *text,
+                           unsigned *retry_after_s, char *err, size_t errlen);
+    /* Resolves/closes the ticket with a closing text (ServiceNow state 6
+     * Resolved with close_code and close_notes, Jira the done transition,
+     * SDP close with closure_info). */
+    enum cs_rc (*close)(struct cs_http *http, const struct cs_remote_config *rc,
+                        const struct cs_ticket_ref *ticket, const char *text,
+                        unsigned *retry_after_s, char *err, size_t errlen);
+};
+
+extern const struct cs_ticket_ops cs_ticket_servicedeskplus;
+extern const struct cs_ticket_ops cs_ticket_servicenow;
+extern const struct cs_ticket_ops cs_ticket_jira;
+
+/* The outbox channel of every [ticketing.*] section. */
+extern const struct cs_channel_ops cs_channel_ticketing;
+
+#endif

@@ -2,6 +2,7 @@
 #include "alert.h"
 #include "notify.h"
 #include "outbox.h"
+#include "output.h"
 #include "report.h"
 #include "template.h"
 
@@ -22,9 +23,12 @@ enum cs_rc cs_alert_validate(const struct cs_alert *alert, char *err, size_t err
     if (alert->repeat_every_days > 3650)
         return cs_fail(err, errlen, CS_ERR_USAGE, "invalid --repeat-every %u: expected 0-3650",
                        alert->repeat_every_days);
-    if (alert->recipients[0] == '\0' && !alert->syslog)
+    if (alert->recipients[0] == '\0' && !alert->syslog &&
+        (alert->channels == NULL || alert->channels[0] == '\0'))
         return cs_fail(err, errlen, CS_ERR_USAGE,
-                       "alert '%s' goes nowhere: give --to EMAIL... or --syslog", alert->name);
+                       "alert '%s' goes nowhere: give --to EMAIL..., --syslog, --ticket NAME... "
+                       "or --webhook NAME...",
+                       alert->name);
     char *addresses = strdup(alert->recipients);
     if (addresses == NULL)
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
@@ -132,7 +136,9 @@ static void collect_cert(const struct cs_cert_row *cert, const struct cs_endpoin
     struct found *f = NULL;
     char where[320];
 
-    if (list->nomem)
+    /* An endpoint that stopped answering keeps its last certificate in the
+     * inventory; an alert is about certificates presented now. */
+    if (list->nomem || ep->last_status != CS_STATUS_CERTIFICATE_FOUND)
         return;
     /* Rows come by expiry, then endpoint: a certificate's rows are close
      * together but not always adjacent, so look back. */
@@ -162,8 +168,7 @@ static void collect_cert(const struct cs_cert_row *cert, const struct cs_endpoin
             return;
         }
     }
-    snprintf(where, sizeof(where), "%s%s%s:%u%s%s", strchr(ep->ip, ':') ? "[" : "", ep->ip,
-             strchr(ep->ip, ':') ? "]" : "", ep->port, ep->sni[0] ? "/" : "", ep->sni);
+    cs_endpoint_format(where, sizeof(where), ep->ip, ep->port, ep->sni);
     if (!append_unique(&f->locations, where) ||
         !append_unique(&f->networks, network_name(list, ep->network_id)))
         list->nomem = true;
@@ -198,19 +203,63 @@ static char *sans_text(const char *sans_json)
     return text ? text : strdup("");
 }
 
-/* Queues the messages of one certificate. */
+/* The severity of a ticket or webhook event for a certificate. */
+static const char *event_severity(long days_left)
+{
+    return days_left < 0 ? "critical" : days_left <= 7 ? "error" : "warning";
+}
+
+/* The key of a certificate's problem in the alert's ticket channels. */
+static void problem_key(char *buf, size_t len, const struct cs_alert *alert, const char *sha256)
+{
+    snprintf(buf, len, "alert:%s:%s", alert->name, sha256);
+}
+
+/*
+ * The raise event of a certificate for a ticketing or webhook channel
+ * (ticket.h). The note is what a ticket already open for it gets.
+ */
+static cJSON *raise_payload(const struct cs_alert *alert, const struct found *f, long days_left,
+                            const char *subject, const char *body)
+{
+    char key[256], note[1024];
+    problem_key(key, sizeof(key), alert, f->cert.sha256);
+    snprintf(note, sizeof(note), "Still not renewed: %ld day%s left (expires %s). Deployed at: %s",
+             days_left, days_left == 1 || days_left == -1 ? "" : "s", f->cert.not_after,
+             f->locations);
+    cJSON *p = cJSON_CreateObject();
+    if (p == NULL || !cJSON_AddStringToObject(p, "action", "raise") ||
+        !cJSON_AddStringToObject(p, "key", key) || !cJSON_AddStringToObject(p, "kind", "expiry") ||
+        !cJSON_AddStringToObject(p, "subject", subject) ||
+        !cJSON_AddStringToObject(p, "description", body) ||
+        !cJSON_AddStringToObject(p, "note", note) ||
+        !cJSON_AddStringToObject(p, "severity", event_severity(days_left))) {
+        cJSON_Delete(p);
+        return NULL;
+    }
+    return p;
+}
+
+/*
+ * Queues the messages of one certificate. Their idempotency keys name the
+ * report they follow (base: "alert-ID.CREATED-SHA256-after-LAST"), so two
+ * runs that read the same state at once queue each message once, and a
+ * later report of the same certificate is a new message.
+ */
 static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, const struct found *f,
-                            long days_left, time_t now, unsigned *messages, char *err,
-                            size_t errlen)
+                            const struct cs_alert_hit *hit, time_t now, unsigned *messages,
+                            char *err, size_t errlen)
 {
     enum cs_rc rc = CS_ERR_NOMEM;
-    char days[24], key_text[48], key[160];
+    char days[24], key_text[48], base[200], key[300];
     const char *values[CS_TOK_COUNT];
     char *sans = sans_text(f->cert.sans_json);
-    char *subject = NULL, *body = NULL;
-    cJSON *mail = NULL, *event = NULL;
+    char *subject = NULL, *body = NULL, *channels = NULL;
+    cJSON *msg = NULL;
 
-    snprintf(days, sizeof(days), "%ld", days_left);
+    snprintf(base, sizeof(base), "alert-%lld.%lld-%s-after-%lld", (long long)alert->id,
+             (long long)alert->created_at, f->cert.sha256, (long long)hit->last_reported);
+    snprintf(days, sizeof(days), "%ld", hit->days_left);
     snprintf(key_text, sizeof(key_text), "%s %d", f->cert.key_type, f->cert.key_bits);
     values[CS_TOK_CN] = f->cert.subject_cn ? f->cert.subject_cn : f->cert.subject;
     values[CS_TOK_DN] = f->cert.subject;
@@ -226,7 +275,8 @@ static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, co
     values[CS_TOK_KEY] = key_text;
     values[CS_TOK_SIG_ALG] = f->cert.sig_alg;
     if (sans == NULL || (subject = cs_template_expand(alert->subject, values)) == NULL ||
-        (body = cs_template_expand(alert->body, values)) == NULL)
+        (body = cs_template_expand(alert->body, values)) == NULL ||
+        (channels = strdup(alert->channels)) == NULL)
         goto out;
     /* A subject is one line, whatever the template's values hold. */
     for (char *p = subject; *p; p++)
@@ -234,47 +284,150 @@ static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, co
             *p = ' ';
 
     if (alert->recipients[0] != '\0') {
-        if ((mail = cs_email_payload_new(alert->recipients, subject, body, NULL)) == NULL)
+        if ((msg = cs_email_payload_new(alert->recipients, subject, body, NULL)) == NULL)
             goto out;
-        snprintf(key, sizeof(key), "alert-%lld-%s-%lld-email", (long long)alert->id, f->cert.sha256,
-                 (long long)now);
-        if ((rc = cs_outbox_add(s, key, "email", "expiry", 0, mail, now, err, errlen)) != CS_OK)
+        snprintf(key, sizeof(key), "%s-email", base);
+        if ((rc = cs_outbox_add(s, key, "email", "expiry", 0, msg, now, err, errlen)) != CS_OK)
             goto out;
         (*messages)++;
+        cJSON_Delete(msg);
+        msg = NULL;
     }
     if (alert->syslog) {
-        bool expired = days_left < 0;
-        event = cs_syslog_payload_new(expired ? CS_SYSLOG_ERR : CS_SYSLOG_WARNING,
-                                      expired ? "cert_expired" : "cert_expiring", now, "cert@32473",
-                                      subject);
-        if (event == NULL) {
+        bool expired = hit->days_left < 0;
+        msg = cs_syslog_payload_new(expired ? CS_SYSLOG_ERR : CS_SYSLOG_WARNING,
+                                    expired ? "cert_expired" : "cert_expiring", now, "cert@32473",
+                                    subject);
+        bool ok = msg != NULL;
+        ok = ok && cs_syslog_payload_param(msg, "cn", values[CS_TOK_CN]);
+        ok &= cs_syslog_payload_param(msg, "sha256", f->cert.sha256);
+        ok &= cs_syslog_payload_param(msg, "not_after", f->cert.not_after);
+        ok &= cs_syslog_payload_param(msg, "days_left", days);
+        ok &= cs_syslog_payload_param(msg, "issuer", f->cert.issuer);
+        ok &= cs_syslog_payload_param(msg, "serial", f->cert.serial);
+        ok &= cs_syslog_payload_param(msg, "locations", f->locations);
+        ok &= cs_syslog_payload_param(msg, "network", f->networks);
+        ok &= cs_syslog_payload_param(msg, "alert", alert->name);
+        if (!ok) {
             rc = CS_ERR_NOMEM;
             goto out;
         }
-        cs_syslog_payload_param(event, "cn", values[CS_TOK_CN]);
-        cs_syslog_payload_param(event, "sha256", f->cert.sha256);
-        cs_syslog_payload_param(event, "not_after", f->cert.not_after);
-        cs_syslog_payload_param(event, "days_left", days);
-        cs_syslog_payload_param(event, "issuer", f->cert.issuer);
-        cs_syslog_payload_param(event, "serial", f->cert.serial);
-        cs_syslog_payload_param(event, "locations", f->locations);
-        cs_syslog_payload_param(event, "network", f->networks);
-        cs_syslog_payload_param(event, "alert", alert->name);
-        snprintf(key, sizeof(key), "alert-%lld-%s-%lld-syslog", (long long)alert->id,
-                 f->cert.sha256, (long long)now);
-        if ((rc = cs_outbox_add(s, key, "syslog", "expiry", 0, event, now, err, errlen)) != CS_OK)
+        snprintf(key, sizeof(key), "%s-syslog", base);
+        if ((rc = cs_outbox_add(s, key, "syslog", "expiry", 0, msg, now, err, errlen)) != CS_OK)
             goto out;
         (*messages)++;
+        cJSON_Delete(msg);
+        msg = NULL;
+    }
+    for (char *save = NULL, *ch = strtok_r(channels, " ", &save); ch != NULL;
+         ch = strtok_r(NULL, " ", &save)) {
+        if ((msg = raise_payload(alert, f, hit->days_left, subject, body)) == NULL) {
+            rc = CS_ERR_NOMEM;
+            goto out;
+        }
+        snprintf(key, sizeof(key), "%s-%s", base, ch);
+        if ((rc = cs_outbox_add(s, key, ch, "expiry", 0, msg, now, err, errlen)) != CS_OK)
+            goto out;
+        (*messages)++;
+        cJSON_Delete(msg);
+        msg = NULL;
     }
     rc = CS_OK;
 out:
     if (rc == CS_ERR_NOMEM)
         cs_fail(err, errlen, rc, "out of memory building the alert message");
-    cJSON_Delete(mail);
-    cJSON_Delete(event);
+    cJSON_Delete(msg);
     free(sans);
     free(subject);
     free(body);
+    free(channels);
+    return rc;
+}
+
+/* Open tickets of one channel, collected to be resolved after the listing. */
+struct open_tickets {
+    struct cs_ticket_row *rows;
+    size_t n;
+    bool nomem;
+};
+
+static void collect_ticket(const struct cs_ticket_row *row, void *arg)
+{
+    struct open_tickets *t = arg;
+    struct cs_ticket_row *rows = realloc(t->rows, (t->n + 1) * sizeof(*rows));
+    if (rows == NULL) {
+        t->nomem = true;
+        return;
+    }
+    t->rows = rows;
+    struct cs_ticket_row *copy = &rows[t->n++];
+    *copy = (struct cs_ticket_row){.id = row->id, .key = strdup(row->key)};
+    if (copy->key == NULL)
+        t->nomem = true;
+}
+
+static bool found_sha256(const struct found_list *list, const char *sha256)
+{
+    for (size_t i = 0; i < list->n; i++)
+        if (strcmp(list->items[i].cert.sha256, sha256) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Queues a resolve event for every open ticket (or triggered webhook
+ * incident) of the alert whose certificate the run no longer finds: it was
+ * renewed, or no endpoint presents it any more.
+ */
+static enum cs_rc queue_resolves(struct cs_store *s, const struct cs_alert *alert,
+                                 const struct found_list *list, time_t now, unsigned *messages,
+                                 char *err, size_t errlen)
+{
+    char prefix[160], key[400], note[512];
+    char *channels = strdup(alert->channels);
+    enum cs_rc rc = channels ? CS_OK : CS_ERR_NOMEM;
+
+    snprintf(prefix, sizeof(prefix), "alert:%s:", alert->name);
+    for (char *save = NULL, *ch = strtok_r(channels, " ", &save); rc == CS_OK && ch != NULL;
+         ch = strtok_r(NULL, " ", &save)) {
+        struct open_tickets open = {0};
+        rc = cs_store_ticket_list_open(s, ch, prefix, collect_ticket, &open, err, errlen);
+        if (rc == CS_OK && open.nomem)
+            rc = CS_ERR_NOMEM;
+        for (size_t i = 0; rc == CS_OK && i < open.n; i++) {
+            const char *sha256 = open.rows[i].key + strlen(prefix);
+            if (found_sha256(list, sha256))
+                continue;
+            snprintf(note, sizeof(note),
+                     "Resolved: no endpoint presents the certificate %s any more (renewed or "
+                     "removed); certsweep closes this.",
+                     sha256);
+            cJSON *p = cJSON_CreateObject();
+            if (p == NULL || !cJSON_AddStringToObject(p, "action", "resolve") ||
+                !cJSON_AddStringToObject(p, "key", open.rows[i].key) ||
+                !cJSON_AddStringToObject(p, "kind", "expiry") ||
+                !cJSON_AddStringToObject(p, "subject", "Resolved: certificate renewed") ||
+                !cJSON_AddStringToObject(p, "note", note) ||
+                !cJSON_AddStringToObject(p, "severity", "info")) {
+                cJSON_Delete(p);
+                rc = CS_ERR_NOMEM;
+                break;
+            }
+            /* One resolve per ticket, however many runs see it before
+             * it is delivered. */
+            snprintf(key, sizeof(key), "%s-resolve-%lld", ch, (long long)open.rows[i].id);
+            rc = cs_outbox_add(s, key, ch, "expiry_resolved", 0, p, now, err, errlen);
+            cJSON_Delete(p);
+            if (rc == CS_OK)
+                (*messages)++;
+        }
+        for (size_t i = 0; i < open.n; i++)
+            free(open.rows[i].key);
+        free(open.rows);
+    }
+    free(channels);
+    if (rc == CS_ERR_NOMEM)
+        cs_fail(err, errlen, rc, "out of memory resolving tickets");
     return rc;
 }
 
@@ -323,8 +476,7 @@ enum cs_rc cs_alert_run(struct cs_store *s, const struct cs_alert *alert, time_t
         if (!hit->due) {
             stats->skipped++;
         } else if (!dry_run) {
-            if ((rc = queue_hit(s, alert, f, hit->days_left, now, &stats->messages, err, errlen)) !=
-                    CS_OK ||
+            if ((rc = queue_hit(s, alert, f, hit, now, &stats->messages, err, errlen)) != CS_OK ||
                 (rc = cs_store_alert_reported_mark(s, alert->id, f->cert.sha256, now, err,
                                                    errlen)) != CS_OK)
                 goto out;
@@ -333,13 +485,11 @@ enum cs_rc cs_alert_run(struct cs_store *s, const struct cs_alert *alert, time_t
         }
     }
     if (!dry_run) {
+        if ((rc = queue_resolves(s, alert, &list, now, &stats->messages, err, errlen)) != CS_OK ||
+            (rc = cs_store_alert_ran(s, alert->id, now, err, errlen)) != CS_OK ||
+            (rc = cs_store_commit(s, err, errlen)) != CS_OK)
+            goto out; /* rolled back there, commit failures included */
         in_transaction = false;
-        if ((rc = cs_store_alert_ran(s, alert->id, now, err, errlen)) != CS_OK) {
-            cs_store_rollback(s);
-            goto out;
-        }
-        if ((rc = cs_store_commit(s, err, errlen)) != CS_OK)
-            goto out;
     }
     /* Told only once the run is committed, so nothing shown as reported
      * can be rolled back afterwards. */

@@ -1,11 +1,13 @@
 /*
- * Expiration alerts: find the certificates of the inventory that expire
- * within an alert's days (or have expired), and queue one message per
- * certificate it has not reported yet, by email to its recipients and, if
- * asked, to syslog. A certificate is reported again only after the
- * alert's repeat_every_days; a renewed certificate has a new SHA-256 and
- * is a new certificate. Queuing a certificate's messages and remembering
- * that it was reported happen in one transaction.
+ * Expiration alerts: find the certificates that endpoints of the inventory
+ * present now and that expire within an alert's days (or have expired),
+ * and queue one message per certificate it has not reported yet: by email
+ * to its recipients, to syslog if asked, and a "raise" event to each of
+ * its ticketing and webhook channels (ticket.h). A certificate is
+ * reported again only after the alert's repeat_every_days; a renewed
+ * certificate has a new SHA-256 and is a new certificate. An open ticket
+ * whose certificate the run no longer finds gets a "resolve" event. A run
+ * is one transaction: messages, "reported" marks and resolves together.
  */
 #ifndef CS_ALERT_H
 #define CS_ALERT_H

@@ -1,8 +1,21 @@
 /*
  * The configuration file (config.h). Every setting is one row of the
- * `settings` table below: its section, key, kind of value, bounds, default
- * and what a user must write; the parser, the defaults and the error
- * messages all come from that table, and docs/config.md repeats it.
+ * `settings` table below: its section, the types it applies to, its key,
+ * kind of value, bounds, default and what a user must write; the parser,
+ * the defaults and the error messages all come from that table, and
+ * docs/config.md repeats it.
+ *
+ * There are two kinds of sections. Fixed ones ([smtp], [syslog], [outbox],
+ * [certsweep]) appear once and their rows point into struct cs_config.
+ * Named ones ([ticketing.NAME], [webhook.NAME]) may appear any number of
+ * times, each filling one struct cs_remote_config that their rows point
+ * into. A named section's `type` says which rows apply (every row carries
+ * a mask of the types it is for, so that `category` can be a field of
+ * ServiceDesk Plus and another of ServiceNow) and which ways to
+ * authenticate are allowed (the `auth` column groups the keys of one way:
+ * all of a way's keys or none, and at most one way). Since `type` may come
+ * after other keys, the entries read before it wait in the section's block
+ * until it is known, and are then checked in the order they were written.
  *
  * libinih splits the text into sections and key = value pairs. It is fed
  * through a reader of our own (next_line) that counts lines, so that every
@@ -40,24 +53,96 @@ enum {
     MAX_SECRET_FILE = 4096,        /* bytes of a secret file that are read */
     MAX_SHOWN = 64,                /* characters of a bad value or key quoted in messages */
     MAX_HOST = 253,                /* a DNS name */
+    MAX_NAME = 32,                 /* the NAME of [ticketing.NAME] */
+    MAX_REMOTES = 64,              /* [ticketing.*] and [webhook.*] sections in one file */
+    MAX_ENV = 96,                  /* an environment variable's name, with its NUL */
     PERM_MASK = S_IRWXG | S_IRWXO, /* what group and others must not have on a secret */
 };
 
 /* ---- the table ------------------------------------------------------------ */
 
-enum section { SEC_SMTP, SEC_SYSLOG, SEC_OUTBOX, NSECTIONS };
+enum section {
+    SEC_SMTP,
+    SEC_SYSLOG,
+    SEC_OUTBOX,
+    SEC_CERTSWEEP,
+    SEC_TICKETING,
+    SEC_WEBHOOK,
+    NSECTIONS
+};
 
-static const char *const section_names[NSECTIONS] = {"smtp", "syslog", "outbox"};
+static const struct section_info {
+    const char *name;
+    bool named;  /* [name.NAME], any number; rows point into struct cs_remote_config */
+    bool always; /* its defaults apply when the section is absent */
+} sections[NSECTIONS] = {
+    [SEC_SMTP] = {"smtp", false, false},          [SEC_SYSLOG] = {"syslog", false, false},
+    [SEC_OUTBOX] = {"outbox", false, true},       [SEC_CERTSWEEP] = {"certsweep", false, true},
+    [SEC_TICKETING] = {"ticketing", true, false}, [SEC_WEBHOOK] = {"webhook", true, false},
+};
+
+/* What `type` a named section can have. */
+static const struct remote_type {
+    const char *name;
+    enum section section;
+    bool needs_auth; /* one of its ways to authenticate must be configured */
+} remote_types[] = {
+    [CS_REMOTE_SERVICEDESKPLUS] = {"servicedeskplus", SEC_TICKETING, true},
+    [CS_REMOTE_SERVICENOW] = {"servicenow", SEC_TICKETING, true},
+    [CS_REMOTE_JIRA] = {"jira", SEC_TICKETING, true},
+    [CS_REMOTE_PAGERDUTY] = {"pagerduty", SEC_WEBHOOK, true},
+    [CS_REMOTE_SLACK] = {"slack", SEC_WEBHOOK, false},
+    [CS_REMOTE_TEAMS] = {"teams", SEC_WEBHOOK, false},
+    [CS_REMOTE_GENERIC] = {"generic", SEC_WEBHOOK, false},
+};
+
+enum { NTYPES = sizeof(remote_types) / sizeof(remote_types[0]) };
+
+/* Masks of types, for the `types` column. */
+#define T(type) (1u << (type))
+#define T_SDP T(CS_REMOTE_SERVICEDESKPLUS)
+#define T_SNOW T(CS_REMOTE_SERVICENOW)
+#define T_JIRA T(CS_REMOTE_JIRA)
+#define T_PD T(CS_REMOTE_PAGERDUTY)
+#define T_SLACK T(CS_REMOTE_SLACK)
+#define T_TEAMS T(CS_REMOTE_TEAMS)
+#define T_GENERIC T(CS_REMOTE_GENERIC)
+#define T_TICKETING (T_SDP | T_SNOW | T_JIRA)
+#define T_WEBHOOK (T_PD | T_SLACK | T_TEAMS | T_GENERIC)
+
+/* The ways a named section authenticates; a row's `auth` says which one
+ * its key belongs to. The names are what cs_remote_config.auth reports. */
+enum auth {
+    A_NONE,
+    A_AUTHTOKEN,
+    A_OAUTH,
+    A_BASIC,
+    A_API_TOKEN,
+    A_PAT,
+    A_ROUTING_KEY,
+    A_BEARER,
+    NAUTHS
+};
+
+static const char *const auth_names[NAUTHS] = {
+    [A_AUTHTOKEN] = "authtoken", [A_OAUTH] = "oauth", [A_BASIC] = "basic",
+    [A_API_TOKEN] = "api_token", [A_PAT] = "pat",     [A_ROUTING_KEY] = "routing_key",
+    [A_BEARER] = "bearer_token",
+};
 
 /* What a value is, which says how it is checked and stored. */
 enum kind {
     K_SMTP_URL,    /* char *: smtp://HOST[:PORT] or smtps://HOST[:PORT] */
     K_SYSLOG_URL,  /* char *target, plus transport, host and port */
+    K_HTTP_URL,    /* char *: http(s)://HOST[:PORT][/PATH], no user, query or fragment */
+    K_TYPE,        /* enum cs_remote_type: a name from remote_types of the row's section */
     K_BOOL,        /* bool: one of `choices` */
     K_ENUM,        /* unsigned: one of `choices`, or a number from min to max */
     K_ADDRESS,     /* char *: local@domain */
     K_TEXT,        /* char *: min..max bytes, no control characters */
     K_PRINTABLE,   /* char *: min..max characters from '!' to '~' */
+    K_NAME,        /* char *: min..max characters from A-Z a-z 0-9 _ . - */
+    K_NUMTEXT,     /* char *: a number from min to max, kept as text */
     K_SECRET,      /* char *: never quoted in a message */
     K_SECRET_FILE, /* the secret of row KEY, for KEY_file: the file to read it from */
     K_FILE,        /* char *: the name of a file that can be read */
@@ -68,6 +153,7 @@ enum kind {
 enum {
     F_REQUIRED = 1 << 0, /* a section without it is an error */
     F_HOSTNAME = 1 << 1, /* the default is gethostname() */
+    F_OPTIONAL = 1 << 2, /* a key of its `auth` way that the way does not need */
 };
 
 struct choice {
@@ -76,6 +162,7 @@ struct choice {
 };
 
 static const struct choice starttls_choices[] = {{"required", 1}, {"none", 0}, {NULL, 0}};
+static const struct choice yes_no_choices[] = {{"yes", 1}, {"no", 0}, {NULL, 0}};
 
 /* The names of syslog(3) and RFC 5424, as rsyslog spells them. */
 static const struct choice facility_choices[] = {
@@ -88,80 +175,222 @@ static const struct choice facility_choices[] = {
 
 struct setting {
     enum section section;
+    unsigned types; /* named sections: the types it applies to (T_*); fixed: 0 */
     const char *key;
     enum kind kind;
     unsigned min, max;            /* numbers: the range; strings: the length */
-    const char *def;              /* default, read like a value from the file; NULL: none */
+    const char *def;              /* default, read like a value from the file; NULL: none.
+                                   * "{url}..." starts with the section's url */
     unsigned flags;               /* F_* */
-    size_t offset;                /* the field in struct cs_config */
+    enum auth auth;               /* named sections: the way to authenticate it is part of */
+    size_t offset;                /* the field in struct cs_config (fixed sections) or
+                                   * struct cs_remote_config (named ones) */
     const struct choice *choices; /* K_BOOL, K_ENUM */
-    const char *env;              /* K_SECRET: an environment variable that overrides it */
+    const char *env;              /* K_SECRET of a fixed section: the environment variable that
+                                   * overrides it; named sections derive it from their name */
     const char *expect;           /* what a value must look like, for messages */
 };
 
 #define AT(field) offsetof(struct cs_config, field)
+#define RAT(field) offsetof(struct cs_remote_config, field)
 
-/* section, key, kind, min, max, default, flags, field, choices, environment,
- * what a value looks like */
+/* A row of a fixed section: section, key, kind, min, max, default, flags,
+ * field, choices, environment, what a value looks like. */
+#define ROW(sec, key_, kind_, min_, max_, def_, flags_, at_, choices_, env_, expect_)              \
+    {                                                                                              \
+        .section = (sec), .key = (key_), .kind = (kind_), .min = (min_), .max = (max_),            \
+        .def = (def_), .flags = (flags_), .offset = (at_), .choices = (choices_), .env = (env_),   \
+        .expect = (expect_)                                                                        \
+    }
+
+/* A row of a named section: section, types, key, kind, min, max, default,
+ * flags, way to authenticate, field of struct cs_remote_config, what a
+ * value looks like. */
+#define NROW(sec, types_, key_, kind_, min_, max_, def_, flags_, auth_, field_, expect_)           \
+    {                                                                                              \
+        .section = (sec), .types = (types_), .key = (key_), .kind = (kind_), .min = (min_),        \
+        .max = (max_), .def = (def_), .flags = (flags_), .auth = (auth_), .offset = RAT(field_),   \
+        .expect = (expect_)                                                                        \
+    }
+
+#define TK SEC_TICKETING
+#define WH SEC_WEBHOOK
+#define CA_EXPECT "a readable file of PEM certificates"
+#define URL_EXPECT "http://HOST[:PORT][/PATH] or https://..., without user, query or fragment"
+#define TEXT_EXPECT "1 to 255 characters, no control characters"
+
 static const struct setting settings[] = {
-    {SEC_SMTP, "url", K_SMTP_URL, 0, 0, NULL, F_REQUIRED, AT(smtp.url), NULL, NULL,
-     "smtp://HOST[:PORT] or smtps://HOST[:PORT]"},
-    {SEC_SMTP, "starttls", K_BOOL, 0, 0, "required", 0, AT(smtp.starttls), starttls_choices, NULL,
-     "required or none"},
-    {SEC_SMTP, "from", K_ADDRESS, 3, 254, NULL, F_REQUIRED, AT(smtp.from), NULL, NULL,
-     "an address like certsweep@example.com"},
-    {SEC_SMTP, "username", K_TEXT, 1, 255, NULL, 0, AT(smtp.username), NULL, NULL,
-     "a user name of 1 to 255 characters"},
-    {SEC_SMTP, "password", K_SECRET, 1, 1024, NULL, 0, AT(smtp.password), NULL,
-     "CERTSWEEP_SMTP_PASSWORD", "a password of 1 to 1024 characters"},
-    {SEC_SMTP, "password_file", K_SECRET_FILE, 0, 0, NULL, 0, AT(smtp.password), NULL, NULL,
-     "a file whose first line is the password"},
-    {SEC_SMTP, "ca_file", K_FILE, 0, 0, NULL, 0, AT(smtp.ca_file), NULL, NULL,
-     "a readable file of PEM certificates"},
-    {SEC_SMTP, "timeout", K_SECONDS, 1, 600, "30", 0, AT(smtp.timeout_ms), NULL, NULL,
-     "seconds from 1 to 600"},
+    ROW(SEC_SMTP, "url", K_SMTP_URL, 0, 0, NULL, F_REQUIRED, AT(smtp.url), NULL, NULL,
+        "smtp://HOST[:PORT] or smtps://HOST[:PORT]"),
+    ROW(SEC_SMTP, "starttls", K_BOOL, 0, 0, "required", 0, AT(smtp.starttls), starttls_choices,
+        NULL, "required or none"),
+    ROW(SEC_SMTP, "from", K_ADDRESS, 3, 254, NULL, F_REQUIRED, AT(smtp.from), NULL, NULL,
+        "an address like certsweep@example.com"),
+    ROW(SEC_SMTP, "username", K_TEXT, 1, 255, NULL, 0, AT(smtp.username), NULL, NULL,
+        "a user name of 1 to 255 characters"),
+    ROW(SEC_SMTP, "password", K_SECRET, 1, 1024, NULL, 0, AT(smtp.password), NULL,
+        "CERTSWEEP_SMTP_PASSWORD", "a password of 1 to 1024 characters"),
+    ROW(SEC_SMTP, "password_file", K_SECRET_FILE, 0, 0, NULL, 0, AT(smtp.password), NULL, NULL,
+        "a file whose first line is the password"),
+    ROW(SEC_SMTP, "ca_file", K_FILE, 0, 0, NULL, 0, AT(smtp.ca_file), NULL, NULL, CA_EXPECT),
+    ROW(SEC_SMTP, "timeout", K_SECONDS, 1, 600, "30", 0, AT(smtp.timeout_ms), NULL, NULL,
+        "seconds from 1 to 600"),
 
-    {SEC_SYSLOG, "target", K_SYSLOG_URL, 0, 0, NULL, F_REQUIRED, AT(syslog.target), NULL, NULL,
-     "udp://HOST[:PORT], tcp://HOST[:PORT] or tls://HOST[:PORT]"},
-    {SEC_SYSLOG, "facility", K_ENUM, 0, 23, "local0", 0, AT(syslog.facility), facility_choices,
-     NULL,
-     "a facility name (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, "
-     "authpriv, ftp, ntp, security, console, solaris-cron, local0 to local7) or a number "
-     "from 0 to 23"},
-    {SEC_SYSLOG, "app_name", K_PRINTABLE, 1, 48, "certsweep", 0, AT(syslog.app_name), NULL, NULL,
-     "1 to 48 printable ASCII characters, no spaces"},
-    {SEC_SYSLOG, "hostname", K_PRINTABLE, 1, 255, NULL, F_HOSTNAME, AT(syslog.hostname), NULL, NULL,
-     "1 to 255 printable ASCII characters, no spaces"},
-    {SEC_SYSLOG, "ca_file", K_FILE, 0, 0, NULL, 0, AT(syslog.ca_file), NULL, NULL,
-     "a readable file of PEM certificates"},
-    {SEC_SYSLOG, "timeout", K_SECONDS, 1, 600, "5", 0, AT(syslog.timeout_ms), NULL, NULL,
-     "seconds from 1 to 600"},
+    ROW(SEC_SYSLOG, "target", K_SYSLOG_URL, 0, 0, NULL, F_REQUIRED, AT(syslog.target), NULL, NULL,
+        "udp://HOST[:PORT], tcp://HOST[:PORT] or tls://HOST[:PORT]"),
+    ROW(SEC_SYSLOG, "facility", K_ENUM, 0, 23, "local0", 0, AT(syslog.facility), facility_choices,
+        NULL,
+        "a facility name (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, "
+        "authpriv, ftp, ntp, security, console, solaris-cron, local0 to local7) or a number "
+        "from 0 to 23"),
+    ROW(SEC_SYSLOG, "app_name", K_PRINTABLE, 1, 48, "certsweep", 0, AT(syslog.app_name), NULL, NULL,
+        "1 to 48 printable ASCII characters, no spaces"),
+    ROW(SEC_SYSLOG, "hostname", K_PRINTABLE, 1, 255, NULL, F_HOSTNAME, AT(syslog.hostname), NULL,
+        NULL, "1 to 255 printable ASCII characters, no spaces"),
+    ROW(SEC_SYSLOG, "ca_file", K_FILE, 0, 0, NULL, 0, AT(syslog.ca_file), NULL, NULL, CA_EXPECT),
+    ROW(SEC_SYSLOG, "timeout", K_SECONDS, 1, 600, "5", 0, AT(syslog.timeout_ms), NULL, NULL,
+        "seconds from 1 to 600"),
 
-    {SEC_OUTBOX, "max_attempts", K_UINT, 1, 1000, "10", 0, AT(outbox.max_attempts), NULL, NULL,
-     "a number from 1 to 1000"},
-    {SEC_OUTBOX, "retry_min", K_UINT, 1, 86400, "60", 0, AT(outbox.retry_min_s), NULL, NULL,
-     "seconds from 1 to 86400"},
-    {SEC_OUTBOX, "retry_max", K_UINT, 1, 604800, "21600", 0, AT(outbox.retry_max_s), NULL, NULL,
-     "seconds from 1 to 604800, at least retry_min"},
+    ROW(SEC_OUTBOX, "max_attempts", K_UINT, 1, 1000, "10", 0, AT(outbox.max_attempts), NULL, NULL,
+        "a number from 1 to 1000"),
+    ROW(SEC_OUTBOX, "retry_min", K_UINT, 1, 86400, "60", 0, AT(outbox.retry_min_s), NULL, NULL,
+        "seconds from 1 to 86400"),
+    ROW(SEC_OUTBOX, "retry_max", K_UINT, 1, 604800, "21600", 0, AT(outbox.retry_max_s), NULL, NULL,
+        "seconds from 1 to 604800, at least retry_min"),
+
+    ROW(SEC_CERTSWEEP, "url", K_HTTP_URL, 0, 0, NULL, F_HOSTNAME, AT(public_url), NULL, NULL,
+        URL_EXPECT),
+
+    /* [ticketing.NAME], every type. */
+    NROW(TK, T_TICKETING, "type", K_TYPE, 0, 0, NULL, F_REQUIRED, A_NONE, type,
+         "servicedeskplus, servicenow or jira"),
+    NROW(TK, T_TICKETING, "url", K_HTTP_URL, 0, 0, NULL, F_REQUIRED, A_NONE, url, URL_EXPECT),
+    NROW(TK, T_TICKETING, "ca_file", K_FILE, 0, 0, NULL, 0, A_NONE, ca_file, CA_EXPECT),
+    NROW(TK, T_TICKETING, "timeout", K_SECONDS, 1, 600, "30", 0, A_NONE, timeout_ms,
+         "seconds from 1 to 600"),
+    {.section = TK,
+     .types = T_TICKETING,
+     .key = "close_resolved",
+     .kind = K_BOOL,
+     .def = "yes",
+     .offset = RAT(close_resolved),
+     .choices = yes_no_choices,
+     .expect = "yes or no"},
+    /* ServiceDesk Plus: on-premises authtoken, or cloud OAuth (below). */
+    NROW(TK, T_SDP, "authtoken", K_SECRET, 1, 1024, NULL, 0, A_AUTHTOKEN, authtoken,
+         "a token of 1 to 1024 characters"),
+    NROW(TK, T_SDP, "authtoken_file", K_SECRET_FILE, 0, 0, NULL, 0, A_AUTHTOKEN, authtoken,
+         "a file whose first line is the token"),
+    NROW(TK, T_SDP, "requester", K_TEXT, 1, 255, NULL, 0, A_NONE, requester, TEXT_EXPECT),
+    NROW(TK, T_SDP, "priority", K_TEXT, 1, 255, NULL, 0, A_NONE, priority, TEXT_EXPECT),
+    NROW(TK, T_SDP, "category", K_TEXT, 1, 255, NULL, 0, A_NONE, category, TEXT_EXPECT),
+    NROW(TK, T_SDP, "technician_group", K_TEXT, 1, 255, NULL, 0, A_NONE, technician_group,
+         TEXT_EXPECT),
+    /* ServiceNow: basic authentication, or OAuth (below). */
+    NROW(TK, T_SNOW, "username", K_TEXT, 1, 255, NULL, 0, A_BASIC, username,
+         "a user name of 1 to 255 characters"),
+    NROW(TK, T_SNOW, "password", K_SECRET, 1, 1024, NULL, 0, A_BASIC, password,
+         "a password of 1 to 1024 characters"),
+    NROW(TK, T_SNOW, "password_file", K_SECRET_FILE, 0, 0, NULL, 0, A_BASIC, password,
+         "a file whose first line is the password"),
+    NROW(TK, T_SNOW, "caller_id", K_TEXT, 1, 255, NULL, 0, A_NONE, caller_id, TEXT_EXPECT),
+    NROW(TK, T_SNOW, "assignment_group", K_TEXT, 1, 255, NULL, 0, A_NONE, assignment_group,
+         TEXT_EXPECT),
+    NROW(TK, T_SNOW, "category", K_TEXT, 1, 255, NULL, 0, A_NONE, snow_category, TEXT_EXPECT),
+    NROW(TK, T_SNOW, "urgency", K_NUMTEXT, 1, 3, NULL, 0, A_NONE, urgency, "1, 2 or 3"),
+    NROW(TK, T_SNOW, "impact", K_NUMTEXT, 1, 3, NULL, 0, A_NONE, impact, "1, 2 or 3"),
+    NROW(TK, T_SNOW, "table", K_NAME, 1, 80, "incident", 0, A_NONE, table,
+         "a table name of 1 to 80 characters from A-Z, a-z, 0-9, _, . and -"),
+    /* Jira: Cloud (email + API token) or Data Center (personal access token). */
+    NROW(TK, T_JIRA, "project", K_NAME, 1, 255, NULL, F_REQUIRED, A_NONE, project,
+         "a project key like OPS"),
+    NROW(TK, T_JIRA, "issuetype", K_TEXT, 1, 255, "Task", 0, A_NONE, issuetype, TEXT_EXPECT),
+    NROW(TK, T_JIRA, "done_transition", K_TEXT, 1, 255, "Done", 0, A_NONE, done_transition,
+         TEXT_EXPECT),
+    NROW(TK, T_JIRA, "email", K_ADDRESS, 3, 254, NULL, 0, A_API_TOKEN, email,
+         "an address like certsweep@example.com"),
+    NROW(TK, T_JIRA, "api_token", K_SECRET, 1, 1024, NULL, 0, A_API_TOKEN, api_token,
+         "a token of 1 to 1024 characters"),
+    NROW(TK, T_JIRA, "api_token_file", K_SECRET_FILE, 0, 0, NULL, 0, A_API_TOKEN, api_token,
+         "a file whose first line is the token"),
+    NROW(TK, T_JIRA, "pat", K_SECRET, 1, 1024, NULL, 0, A_PAT, pat,
+         "a token of 1 to 1024 characters"),
+    NROW(TK, T_JIRA, "pat_file", K_SECRET_FILE, 0, 0, NULL, 0, A_PAT, pat,
+         "a file whose first line is the token"),
+    /* OAuth 2 refresh-token grant: ServiceDesk Plus cloud and ServiceNow. */
+    NROW(TK, T_SDP | T_SNOW, "oauth_client_id", K_PRINTABLE, 1, 255, NULL, 0, A_OAUTH,
+         oauth_client_id, "1 to 255 printable ASCII characters, no spaces"),
+    NROW(TK, T_SDP | T_SNOW, "oauth_client_secret", K_SECRET, 1, 1024, NULL, 0, A_OAUTH,
+         oauth_client_secret, "a secret of 1 to 1024 characters"),
+    NROW(TK, T_SDP | T_SNOW, "oauth_client_secret_file", K_SECRET_FILE, 0, 0, NULL, 0, A_OAUTH,
+         oauth_client_secret, "a file whose first line is the client secret"),
+    NROW(TK, T_SDP | T_SNOW, "oauth_refresh_token", K_SECRET, 1, 1024, NULL, 0, A_OAUTH,
+         oauth_refresh_token, "a token of 1 to 1024 characters"),
+    NROW(TK, T_SDP | T_SNOW, "oauth_refresh_token_file", K_SECRET_FILE, 0, 0, NULL, 0, A_OAUTH,
+         oauth_refresh_token, "a file whose first line is the refresh token"),
+    NROW(TK, T_SDP, "oauth_token_url", K_HTTP_URL, 0, 0, "https://accounts.zoho.com/oauth/v2/token",
+         F_OPTIONAL, A_OAUTH, oauth_token_url, URL_EXPECT),
+    NROW(TK, T_SNOW, "oauth_token_url", K_HTTP_URL, 0, 0, "{url}/oauth_token.do", F_OPTIONAL,
+         A_OAUTH, oauth_token_url, URL_EXPECT),
+
+    /* [webhook.NAME] */
+    NROW(WH, T_WEBHOOK, "type", K_TYPE, 0, 0, NULL, F_REQUIRED, A_NONE, type,
+         "pagerduty, slack, teams or generic"),
+    NROW(WH, T_SLACK | T_TEAMS | T_GENERIC, "url", K_HTTP_URL, 0, 0, NULL, F_REQUIRED, A_NONE, url,
+         URL_EXPECT),
+    NROW(WH, T_PD, "url", K_HTTP_URL, 0, 0, "https://events.pagerduty.com/v2/enqueue", 0, A_NONE,
+         url, URL_EXPECT),
+    NROW(WH, T_WEBHOOK, "ca_file", K_FILE, 0, 0, NULL, 0, A_NONE, ca_file, CA_EXPECT),
+    NROW(WH, T_WEBHOOK, "timeout", K_SECONDS, 1, 600, "30", 0, A_NONE, timeout_ms,
+         "seconds from 1 to 600"),
+    NROW(WH, T_PD, "routing_key", K_SECRET, 1, 1024, NULL, 0, A_ROUTING_KEY, routing_key,
+         "an integration key of 1 to 1024 characters"),
+    NROW(WH, T_PD, "routing_key_file", K_SECRET_FILE, 0, 0, NULL, 0, A_ROUTING_KEY, routing_key,
+         "a file whose first line is the integration key"),
+    NROW(WH, T_GENERIC, "bearer_token", K_SECRET, 1, 1024, NULL, 0, A_BEARER, bearer_token,
+         "a token of 1 to 1024 characters"),
+    NROW(WH, T_GENERIC, "bearer_token_file", K_SECRET_FILE, 0, 0, NULL, 0, A_BEARER, bearer_token,
+         "a file whose first line is the token"),
 };
 
 enum { NSETTINGS = sizeof(settings) / sizeof(settings[0]) };
 
 /* ---- parsing state -------------------------------------------------------- */
 
+/* An entry of a named section read before its `type`: checked once the
+ * type is known. */
+struct pending {
+    int slot; /* key_slot() of the key; -1: not a key of the section */
+    unsigned line;
+    char *key;
+    char *value; /* may be a secret: wiped when freed */
+};
+
+/* What the parser keeps of one section as written. Arrays indexed by
+ * key_slot(): the rows of one key (which differ by type) share a slot. */
+struct block {
+    enum section section;
+    int remote;                   /* named sections: the index in cfg->remotes; -1: fixed */
+    unsigned line;                /* of its header; 0: absent */
+    unsigned types;               /* named sections: T(type) once `type` is read; 0 before */
+    unsigned key_line[NSETTINGS]; /* where each key was given; 0: absent */
+    char *secret_file[NSETTINGS]; /* KEY_file rows: the file named */
+    struct pending *pending;
+    size_t npending;
+};
+
 struct parse {
     struct cs_config *cfg;
     const char *name; /* the file, as messages name it */
     const char *text; /* the whole file */
     size_t len, pos;
-    unsigned lineno;                  /* of the line last handed to libinih */
-    int section;                      /* the open section; -1 before the first */
-    unsigned section_line[NSECTIONS]; /* where each was opened; 0: absent */
-    unsigned key_line[NSETTINGS];     /* where each key was given; 0: absent */
-    char *secret_file[NSETTINGS];     /* K_SECRET_FILE rows: the file named */
-    bool check_perms;                 /* refuse secret files open to group/others */
-    enum cs_rc rc;                    /* the first error */
-    unsigned err_line;                /* its line; 0: none */
+    unsigned lineno;               /* of the line last handed to libinih */
+    struct block *cur;             /* the open section; NULL before the first */
+    struct block fixed[NSECTIONS]; /* the fixed sections (named ones' entries are unused) */
+    struct block *remotes;         /* one per cfg->remotes, in the same order */
+    bool check_perms;              /* refuse secret files open to group/others */
+    enum cs_rc rc;                 /* the first error */
+    unsigned err_line;             /* its line; 0: none */
     char *err;
     size_t errlen;
     char why[CS_ERRLEN]; /* a setter's own complaint; "" for "expected ..." */
@@ -215,22 +444,72 @@ static bool nomem(struct parse *st)
     return fail(st, CS_ERR_NOMEM, 0, "out of memory");
 }
 
-static void *field(struct cs_config *cfg, const struct setting *s)
+/* The section as messages name it: "smtp", "ticketing.sdp". */
+static const char *label(const struct parse *st, const struct block *b)
 {
-    return (char *)cfg + s->offset;
+    return b->remote >= 0 ? st->cfg->remotes[b->remote].channel : sections[b->section].name;
 }
 
-static int setting_index(const struct setting *s)
+/* The field row s fills in the struct of block b. */
+static void *field(struct parse *st, const struct block *b, const struct setting *s)
 {
-    return (int)(s - settings);
+    char *base = b->remote >= 0 ? (char *)&st->cfg->remotes[b->remote] : (char *)st->cfg;
+    return base + s->offset;
 }
 
-static const struct setting *find_setting(enum section sec, const char *key)
+/* The slot of a key of a section (its first row); -1 if no row has it. */
+static int key_slot(enum section sec, const char *key)
 {
     for (size_t i = 0; i < NSETTINGS; i++)
         if (settings[i].section == sec && strcmp(settings[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int slot_of(const struct setting *s)
+{
+    return key_slot(s->section, s->key);
+}
+
+/* Whether row s belongs to block b's section and, for a named one, to its
+ * type (any type while it is not known). */
+static bool applies(const struct setting *s, const struct block *b)
+{
+    return s->section == b->section && (b->types == 0 || (s->types & b->types) != 0);
+}
+
+static const struct setting *find_setting(const struct block *b, const char *key)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (applies(&settings[i], b) && strcmp(settings[i].key, key) == 0)
             return &settings[i];
     return NULL;
+}
+
+/* Where a key of block b was given; 0: not given. */
+static unsigned key_line(const struct block *b, const char *key)
+{
+    int slot = key_slot(b->section, key);
+    return slot < 0 ? 0 : b->key_line[slot];
+}
+
+/* The environment variable that overrides secret row s of block b:
+ * CERTSWEEP_<SECTION>[_<NAME>]_<KEY>, upper case, '.' and '-' as '_'. */
+static const char *env_name(const struct parse *st, const struct block *b, const struct setting *s,
+                            char *buf, size_t len)
+{
+    char *p;
+
+    if (s->env != NULL)
+        return s->env;
+    snprintf(buf, len, "CERTSWEEP_%s_%s", label(st, b), s->key);
+    for (p = buf; *p; p++) {
+        if (*p == '.' || *p == '-')
+            *p = '_';
+        else if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    }
+    return buf;
 }
 
 /* ---- values --------------------------------------------------------------- */
@@ -283,18 +562,18 @@ static bool valid_ipv6(const char *h, size_t len)
 /*
  * Splits "HOST[:PORT][/]" after a URL's scheme: host is a name, an IPv4
  * address or an IPv6 address in brackets (stored without them). *port is 0
- * when none is given. On failure, st->why may say more than `expect`.
+ * when none is given. On failure, st->why may say more than `expect`;
+ * user_hint says where credentials go instead of the URL.
  */
-static bool split_authority(struct parse *st, const char *rest, char **host, unsigned *port)
+static bool split_authority(struct parse *st, const char *rest, char **host, unsigned *port,
+                            const char *user_hint)
 {
     const char *h = rest, *end;
     size_t hlen;
 
     *port = 0;
     if (strchr(rest, '@') != NULL) {
-        snprintf(st->why, sizeof(st->why),
-                 "expected no user in the URL: give it with username (and the password with "
-                 "password or password_file)");
+        snprintf(st->why, sizeof(st->why), "expected no user in the URL: %s", user_hint);
         return false;
     }
     if (*h == '[') {
@@ -349,7 +628,7 @@ static bool store_string(struct parse *st, char **slot, const char *v)
     return true;
 }
 
-static bool set_smtp_url(struct parse *st, const struct setting *s, const char *v)
+static bool set_smtp_url(struct parse *st, char **f, const char *v)
 {
     const char *rest;
     char *host = NULL;
@@ -361,13 +640,15 @@ static bool set_smtp_url(struct parse *st, const struct setting *s, const char *
         rest = v + 8;
     else
         return false;
-    if (!split_authority(st, rest, &host, &port))
+    if (!split_authority(st, rest, &host, &port,
+                         "give it with username (and the password with password or "
+                         "password_file)"))
         return false;
     free(host);
-    return store_string(st, field(st->cfg, s), v);
+    return store_string(st, f, v);
 }
 
-static bool set_syslog_url(struct parse *st, const struct setting *s, const char *v)
+static bool set_syslog_url(struct parse *st, char **f, const char *v)
 {
     static const struct {
         const char *scheme;
@@ -385,7 +666,7 @@ static bool set_syslog_url(struct parse *st, const struct setting *s, const char
     for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
         if (strncasecmp(v, schemes[i].scheme, 6) != 0)
             continue;
-        if (!split_authority(st, v + 6, &host, &port))
+        if (!split_authority(st, v + 6, &host, &port, "syslog has no authentication"))
             return false;
         if (port != 0)
             snprintf(portbuf, sizeof(portbuf), "%u", port);
@@ -394,12 +675,69 @@ static bool set_syslog_url(struct parse *st, const struct setting *s, const char
         free(sl->host);
         sl->host = host;
         sl->transport = schemes[i].transport;
-        return store_string(st, &sl->port, portbuf) && store_string(st, field(st->cfg, s), v);
+        return store_string(st, &sl->port, portbuf) && store_string(st, f, v);
     }
     return false;
 }
 
-static bool set_choice(struct parse *st, const struct setting *s, const char *v)
+/*
+ * http://HOST[:PORT][/PATH] or https://...: the API of a ticketing system,
+ * a webhook, or how tickets name this installation. Credentials belong in
+ * the section's keys (where they are secrets), not in the URL, and so do
+ * parameters: no user, no query, no fragment. Plain http:// is accepted
+ * (on-premises ServiceDesk Plus often runs so); the channel warns.
+ */
+static bool set_http_url(struct parse *st, char **f, const char *v)
+{
+    char authority[MAX_HOST + 16], *host = NULL;
+    const char *rest;
+    unsigned port;
+    size_t n;
+
+    if (strncasecmp(v, "https://", 8) == 0)
+        rest = v + 8;
+    else if (strncasecmp(v, "http://", 7) == 0)
+        rest = v + 7;
+    else
+        return false;
+    n = strcspn(rest, "/?#");
+    if (memchr(rest, '@', n) != NULL) {
+        snprintf(st->why, sizeof(st->why),
+                 "expected no user or password in the URL: give them with the section's keys");
+        return false;
+    }
+    if (strpbrk(rest, "?#") != NULL) {
+        snprintf(st->why, sizeof(st->why), "expected no query (?) or fragment (#) in the URL");
+        return false;
+    }
+    if (n >= sizeof(authority))
+        return false;
+    memcpy(authority, rest, n);
+    authority[n] = '\0';
+    if (!split_authority(st, authority, &host, &port, ""))
+        return false;
+    free(host);
+    for (const char *p = rest + n; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p > '~')
+            return false;
+    return store_string(st, f, v);
+}
+
+/* A named section's type, which decides which of its keys apply. */
+static bool set_type(struct parse *st, struct block *b, const struct setting *s,
+                     enum cs_remote_type *f, const char *v)
+{
+    for (size_t i = 0; i < NTYPES; i++) {
+        if (remote_types[i].section != s->section || strcasecmp(remote_types[i].name, v) != 0)
+            continue;
+        *f = (enum cs_remote_type)i;
+        b->types = T(i);
+        return true;
+    }
+    return false;
+}
+
+static bool set_choice(const struct setting *s, void *f, const char *v)
 {
     unsigned long n;
 
@@ -407,19 +745,19 @@ static bool set_choice(struct parse *st, const struct setting *s, const char *v)
         if (strcasecmp(c->name, v) != 0)
             continue;
         if (s->kind == K_BOOL)
-            *(bool *)field(st->cfg, s) = c->value != 0;
+            *(bool *)f = c->value != 0;
         else
-            *(unsigned *)field(st->cfg, s) = c->value;
+            *(unsigned *)f = c->value;
         return true;
     }
     if (s->kind == K_ENUM && s->max > 0 && parse_number(v, &n) && n >= s->min && n <= s->max) {
-        *(unsigned *)field(st->cfg, s) = (unsigned)n;
+        *(unsigned *)f = (unsigned)n;
         return true;
     }
     return false;
 }
 
-static bool set_address(struct parse *st, const struct setting *s, const char *v)
+static bool set_address(struct parse *st, const struct setting *s, char **f, const char *v)
 {
     const char *at = strchr(v, '@');
     size_t len = strlen(v);
@@ -430,10 +768,10 @@ static bool set_address(struct parse *st, const struct setting *s, const char *v
     for (const char *p = v; *p; p++)
         if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>\",;()[]\\", *p) != NULL)
             return false;
-    return store_string(st, field(st->cfg, s), v);
+    return store_string(st, f, v);
 }
 
-static bool set_text(struct parse *st, const struct setting *s, const char *v)
+static bool set_text(struct parse *st, const struct setting *s, char **f, const char *v)
 {
     size_t len = strlen(v);
 
@@ -443,11 +781,25 @@ static bool set_text(struct parse *st, const struct setting *s, const char *v)
         unsigned char c = (unsigned char)*p;
         if (c < ' ' || c == 0x7f || (s->kind == K_PRINTABLE && (c == ' ' || c > '~')))
             return false;
+        if (s->kind == K_NAME && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                   (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return false;
     }
-    return store_string(st, field(st->cfg, s), v);
+    if (s->kind == K_SECRET) {
+        char *copy = strdup(v);
+        if (copy == NULL)
+            return nomem(st);
+        if (*f != NULL) {
+            OPENSSL_cleanse(*f, strlen(*f));
+            free(*f);
+        }
+        *f = copy;
+        return true;
+    }
+    return store_string(st, f, v);
 }
 
-static bool set_file(struct parse *st, const struct setting *s, const char *v)
+static bool set_file(struct parse *st, char **f, const char *v)
 {
     char name[MAX_SHOWN + 4];
     struct stat sb;
@@ -464,95 +816,260 @@ static bool set_file(struct parse *st, const struct setting *s, const char *v)
                  shown(v, name, sizeof(name)));
         return false;
     }
-    return store_string(st, field(st->cfg, s), v);
+    return store_string(st, f, v);
 }
 
-/* The name only; the file is read once the whole section is known. */
-static bool set_secret_file(struct parse *st, const struct setting *s, const char *v)
-{
-    if (*v == '\0')
-        return false;
-    return store_string(st, &st->secret_file[setting_index(s)], v);
-}
-
-static bool set_number(struct parse *st, const struct setting *s, const char *v)
+static bool set_number(const struct setting *s, unsigned *f, const char *v)
 {
     unsigned long n;
 
     if (!parse_number(v, &n) || n < s->min || n > s->max)
         return false;
-    *(unsigned *)field(st->cfg, s) = (unsigned)(s->kind == K_SECONDS ? n * 1000 : n);
+    *f = (unsigned)(s->kind == K_SECONDS ? n * 1000 : n);
     return true;
 }
 
-/* Checks and stores one value; false with the error recorded. */
-static bool set_value(struct parse *st, const struct setting *s, const char *v, unsigned line)
+/* A number kept as text (ServiceNow's urgency and impact), without leading zeros. */
+static bool set_numtext(struct parse *st, const struct setting *s, char **f, const char *v)
+{
+    char buf[24];
+    unsigned long n;
+
+    if (!parse_number(v, &n) || n < s->min || n > s->max)
+        return false;
+    snprintf(buf, sizeof(buf), "%lu", n);
+    return store_string(st, f, buf);
+}
+
+/* Checks and stores one value of block b; false with the error recorded. */
+static bool set_value(struct parse *st, struct block *b, const struct setting *s, const char *v,
+                      unsigned line)
 {
     char shown_value[MAX_SHOWN + 4];
+    void *f = field(st, b, s);
     bool ok = false;
 
     st->why[0] = '\0';
     switch (s->kind) {
     case K_SMTP_URL:
-        ok = set_smtp_url(st, s, v);
+        ok = set_smtp_url(st, f, v);
         break;
     case K_SYSLOG_URL:
-        ok = set_syslog_url(st, s, v);
+        ok = set_syslog_url(st, f, v);
+        break;
+    case K_HTTP_URL:
+        ok = set_http_url(st, f, v);
+        break;
+    case K_TYPE:
+        ok = set_type(st, b, s, f, v);
         break;
     case K_BOOL:
     case K_ENUM:
-        ok = set_choice(st, s, v);
+        ok = set_choice(s, f, v);
         break;
     case K_ADDRESS:
-        ok = set_address(st, s, v);
+        ok = set_address(st, s, f, v);
         break;
     case K_TEXT:
     case K_PRINTABLE:
+    case K_NAME:
     case K_SECRET:
-        ok = set_text(st, s, v);
+        ok = set_text(st, s, f, v);
+        break;
+    case K_NUMTEXT:
+        ok = set_numtext(st, s, f, v);
         break;
     case K_SECRET_FILE:
-        ok = set_secret_file(st, s, v);
+        /* The name only; the file is read once the whole section is known. */
+        ok = *v != '\0' && store_string(st, &b->secret_file[slot_of(s)], v);
         break;
     case K_FILE:
-        ok = set_file(st, s, v);
+        ok = set_file(st, f, v);
         break;
     case K_UINT:
     case K_SECONDS:
-        ok = set_number(st, s, v);
+        ok = set_number(s, f, v);
         break;
     }
     if (ok || st->rc != CS_OK)
         return ok;
     if (st->why[0] != '\0')
-        return fail(st, CS_ERR_USAGE, line, "[%s] %s: %s", section_names[s->section], s->key,
-                    st->why);
+        return fail(st, CS_ERR_USAGE, line, "[%s] %s: %s", label(st, b), s->key, st->why);
     if (s->kind == K_SECRET)
-        return fail(st, CS_ERR_USAGE, line, "[%s] %s: expected %s, not the value",
-                    section_names[s->section], s->key, s->expect);
-    return fail(st, CS_ERR_USAGE, line, "[%s] %s: expected %s, not '%s'", section_names[s->section],
-                s->key, s->expect, shown(v, shown_value, sizeof(shown_value)));
+        return fail(st, CS_ERR_USAGE, line, "[%s] %s: expected %s, not the value", label(st, b),
+                    s->key, s->expect);
+    return fail(st, CS_ERR_USAGE, line, "[%s] %s: expected %s, not '%s'", label(st, b), s->key,
+                s->expect, shown(v, shown_value, sizeof(shown_value)));
 }
 
 /* ---- lines and entries ---------------------------------------------------- */
 
-static void list_keys(enum section sec, char *buf, size_t len)
+/* The keys of block b's section (and type), comma-separated. */
+static void list_keys(const struct block *b, char *buf, size_t len)
 {
     size_t n = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < NSETTINGS && n < len; i++)
-        if (settings[i].section == sec)
+        if (applies(&settings[i], b))
             n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", settings[i].key);
 }
 
-/* "[name]", comments and blanks already cut. */
+static void free_pending(struct block *b)
+{
+    for (size_t i = 0; i < b->npending; i++) {
+        free(b->pending[i].key);
+        if (b->pending[i].value != NULL) {
+            OPENSSL_cleanse(b->pending[i].value, strlen(b->pending[i].value));
+            free(b->pending[i].value);
+        }
+    }
+    free(b->pending);
+    b->pending = NULL;
+    b->npending = 0;
+}
+
+/* Checks and stores key = value of block b, whose type (if named) is known. */
+static bool apply_entry(struct parse *st, struct block *b, const char *key, const char *value,
+                        unsigned line)
+{
+    char name[MAX_SHOWN + 4], keys[512];
+    const struct setting *s = find_setting(b, key);
+
+    if (s == NULL) {
+        list_keys(b, keys, sizeof(keys));
+        if (b->remote < 0)
+            return fail(st, CS_ERR_USAGE, line, "[%s] unknown key '%s'; valid keys: %s",
+                        label(st, b), shown(key, name, sizeof(name)), keys);
+        return fail(st, CS_ERR_USAGE, line, "[%s] '%s' is not a key of type %s; its keys are %s",
+                    label(st, b), shown(key, name, sizeof(name)),
+                    remote_types[st->cfg->remotes[b->remote].type].name, keys);
+    }
+    b->key_line[slot_of(s)] = line;
+    return set_value(st, b, s, value, line);
+}
+
+/* Keeps an entry of a named section until its type is known. Only the
+ * first entry that is no key of the section is kept: checking stops there. */
+static bool defer_entry(struct parse *st, struct block *b, int slot, const char *key,
+                        const char *value, unsigned line)
+{
+    struct pending *p;
+
+    for (size_t i = 0; slot < 0 && i < b->npending; i++)
+        if (b->pending[i].slot < 0)
+            return true;
+    p = realloc(b->pending, (b->npending + 1) * sizeof(*p));
+    if (p == NULL)
+        return nomem(st);
+    b->pending = p;
+    p += b->npending;
+    *p = (struct pending){.slot = slot, .line = line, .key = strdup(key), .value = strdup(value)};
+    b->npending++;
+    if (p->key == NULL || p->value == NULL)
+        return nomem(st);
+    if (slot >= 0)
+        b->key_line[slot] = line;
+    return true;
+}
+
+/* Checks, in the order they were written, the entries read before the type. */
+static bool apply_pending(struct parse *st, struct block *b)
+{
+    bool ok = true;
+
+    for (size_t i = 0; ok && i < b->npending; i++)
+        ok = apply_entry(st, b, b->pending[i].key, b->pending[i].value, b->pending[i].line);
+    free_pending(b);
+    return ok;
+}
+
+/* The end of the open section: a named one must have said its type. */
+static bool close_section(struct parse *st)
+{
+    struct block *b = st->cur;
+    const struct setting *type;
+
+    if (b == NULL || b->remote < 0 || b->types != 0)
+        return true;
+    type = find_setting(b, "type");
+    return fail(st, CS_ERR_USAGE, b->line, "[%s] needs type (%s)", label(st, b), type->expect);
+}
+
+static bool valid_name(const char *p, size_t n)
+{
+    if (n == 0 || n > MAX_NAME)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_' ||
+              p[i] == '-'))
+            return false;
+    return true;
+}
+
+/* Opens [ticketing.NAME] or [webhook.NAME]: a new remote and its block. */
+static bool open_named(struct parse *st, enum section sec, const char *p, size_t n)
+{
+    struct cs_config *cfg = st->cfg;
+    struct cs_remote_config *remotes, *r;
+    struct block *blocks, *b;
+    bool is_webhook = sec == SEC_WEBHOOK;
+    char shown_name[MAX_SHOWN + 4], text[MAX_SHOWN + 4];
+
+    if (!valid_name(p, n)) {
+        snprintf(text, sizeof(text), "%.*s", (int)(n < MAX_SHOWN ? n : MAX_SHOWN), p);
+        return fail(st, CS_ERR_USAGE, st->lineno,
+                    "[%s.%s]: expected a name of 1 to %d characters from a-z, 0-9, _ and -, as "
+                    "in [%s.main]",
+                    sections[sec].name, shown(text, shown_name, sizeof(shown_name)), MAX_NAME,
+                    sections[sec].name);
+    }
+    for (size_t i = 0; i < cfg->nremotes; i++)
+        if (cfg->remotes[i].is_webhook == is_webhook && strlen(cfg->remotes[i].name) == n &&
+            memcmp(cfg->remotes[i].name, p, n) == 0)
+            return fail(st, CS_ERR_USAGE, st->lineno, "[%s] given twice (first at line %u)",
+                        cfg->remotes[i].channel, st->remotes[i].line);
+    if (cfg->nremotes >= MAX_REMOTES)
+        return fail(st, CS_ERR_USAGE, st->lineno,
+                    "more than %d [ticketing.*] and [webhook.*] sections", MAX_REMOTES);
+
+    remotes = realloc(cfg->remotes, (cfg->nremotes + 1) * sizeof(*remotes));
+    if (remotes == NULL)
+        return nomem(st);
+    cfg->remotes = remotes;
+    blocks = realloc(st->remotes, (cfg->nremotes + 1) * sizeof(*blocks));
+    if (blocks == NULL)
+        return nomem(st);
+    st->remotes = blocks;
+    r = &remotes[cfg->nremotes];
+    b = &blocks[cfg->nremotes];
+    memset(r, 0, sizeof(*r));
+    memset(b, 0, sizeof(*b));
+    b->section = sec;
+    b->remote = (int)cfg->nremotes;
+    b->line = st->lineno;
+    cfg->nremotes++;
+    r->is_webhook = is_webhook;
+    r->name = strndup(p, n);
+    if (r->name == NULL)
+        return nomem(st);
+    r->channel = malloc(strlen(sections[sec].name) + n + 2);
+    if (r->channel == NULL)
+        return nomem(st);
+    sprintf(r->channel, "%s.%s", sections[sec].name, r->name);
+    st->cur = b;
+    return true;
+}
+
+/* "[name]" or "[name.NAME]", comments and blanks already cut. */
 static bool open_section(struct parse *st, const char *p, size_t n)
 {
     char name[MAX_SHOWN + 4], text[MAX_SHOWN + 4];
-    const char *close = memchr(p, ']', n);
+    const char *close = memchr(p, ']', n), *dot;
 
     if (close == NULL || close != p + n - 1)
         return fail(st, CS_ERR_USAGE, st->lineno, "expected a section header like [smtp]");
+    if (!close_section(st))
+        return false;
     p++;
     n -= 2;
     while (n > 0 && is_blank(*p))
@@ -560,14 +1077,23 @@ static bool open_section(struct parse *st, const char *p, size_t n)
     while (n > 0 && is_blank(p[n - 1]))
         n--;
     snprintf(text, sizeof(text), "%.*s", (int)(n < MAX_SHOWN ? n : MAX_SHOWN), p);
+    dot = memchr(p, '.', n);
     for (int i = 0; i < NSECTIONS; i++) {
-        if (strlen(section_names[i]) != n || memcmp(section_names[i], p, n) != 0)
+        size_t len = strlen(sections[i].name);
+        struct block *b = &st->fixed[i];
+        if (sections[i].named && dot != NULL && (size_t)(dot - p) == len &&
+            memcmp(sections[i].name, p, len) == 0)
+            return open_named(st, (enum section)i, dot + 1, n - len - 1);
+        if (len != n || memcmp(sections[i].name, p, n) != 0)
             continue;
-        if (st->section_line[i] != 0)
+        if (sections[i].named)
+            return fail(st, CS_ERR_USAGE, st->lineno, "[%s] needs a name, as in [%s.main]",
+                        sections[i].name, sections[i].name);
+        if (b->line != 0)
             return fail(st, CS_ERR_USAGE, st->lineno, "[%s] given twice (first at line %u)",
-                        section_names[i], st->section_line[i]);
-        st->section = i;
-        st->section_line[i] = st->lineno;
+                        sections[i].name, b->line);
+        b->line = st->lineno;
+        st->cur = b;
         if (i == SEC_SMTP)
             st->cfg->smtp.configured = true;
         else if (i == SEC_SYSLOG)
@@ -575,7 +1101,8 @@ static bool open_section(struct parse *st, const char *p, size_t n)
         return true;
     }
     return fail(st, CS_ERR_USAGE, st->lineno,
-                "unknown section [%s]; valid sections: [smtp], [syslog], [outbox]",
+                "unknown section [%s]; valid sections: [smtp], [syslog], [outbox], [certsweep], "
+                "[ticketing.NAME], [webhook.NAME]",
                 shown(text, name, sizeof(name)));
 }
 
@@ -633,40 +1160,41 @@ static char *next_line(char *buf, int size, void *arg)
 static int on_entry(void *arg, const char *section, const char *key, const char *value)
 {
     struct parse *st = arg;
-    char name[MAX_SHOWN + 4], keys[256];
-    const struct setting *s;
-    int i;
+    struct block *b = st->cur;
+    char name[MAX_SHOWN + 4];
+    unsigned line = st->lineno;
+    int slot;
 
     (void)section; /* next_line tracks it, empty sections included */
     if (st->rc != CS_OK)
         return 0;
-    if (st->section < 0)
-        return fail(st, CS_ERR_USAGE, st->lineno,
-                    "'%s' is outside any section: start with [smtp], [syslog] or [outbox]",
+    if (b == NULL)
+        return fail(st, CS_ERR_USAGE, line,
+                    "'%s' is outside any section: start with [smtp], [syslog], [outbox], "
+                    "[certsweep], [ticketing.NAME] or [webhook.NAME]",
                     shown(key, name, sizeof(name)));
-    s = find_setting((enum section)st->section, key);
-    if (s == NULL) {
-        list_keys((enum section)st->section, keys, sizeof(keys));
-        return fail(st, CS_ERR_USAGE, st->lineno, "[%s] unknown key '%s'; valid keys: %s",
-                    section_names[st->section], shown(key, name, sizeof(name)), keys);
-    }
-    i = setting_index(s);
-    if (st->key_line[i] != 0)
-        return fail(st, CS_ERR_USAGE, st->lineno, "[%s] %s given twice (first at line %u)",
-                    section_names[s->section], s->key, st->key_line[i]);
-    st->key_line[i] = st->lineno;
-    return set_value(st, s, value ? value : "", st->lineno);
+    value = value ? value : "";
+    slot = key_slot(b->section, key);
+    if (slot >= 0 && b->key_line[slot] != 0)
+        return fail(st, CS_ERR_USAGE, line, "[%s] %s given twice (first at line %u)", label(st, b),
+                    settings[slot].key, b->key_line[slot]);
+    if (b->remote >= 0 && b->types == 0 && strcmp(key, "type") != 0)
+        return defer_entry(st, b, slot, key, value, line);
+    if (!apply_entry(st, b, key, value, line))
+        return 0;
+    return b->npending == 0 || apply_pending(st, b);
 }
 
 /* ---- after the last line -------------------------------------------------- */
 
-/* Reads the first line of a secret file into *out (the caller wipes it). */
-static bool read_secret_file(struct parse *st, const struct setting *s, size_t max,
+/* Reads the first line of the secret file of row s (KEY_file) of block b
+ * into *out (the caller wipes it). */
+static bool read_secret_file(struct parse *st, struct block *b, const struct setting *s, size_t max,
                              const char *path, char **out)
 {
     char buf[MAX_SECRET_FILE + 1], name[MAX_SHOWN + 4];
-    unsigned line = st->key_line[setting_index(s)];
-    const char *sec = section_names[s->section];
+    unsigned line = b->key_line[slot_of(s)];
+    const char *sec = label(st, b);
     struct stat sb;
     ssize_t got = 0, r;
     const char *nl;
@@ -708,7 +1236,7 @@ static bool read_secret_file(struct parse *st, const struct setting *s, size_t m
         n--;
     if (n == 0 || memchr(buf, '\0', n) != NULL || n > max) {
         fail(st, CS_ERR_USAGE, line,
-             "[%s] %s: the first line of '%s' must hold the password (1 to %zu bytes, no NUL)", sec,
+             "[%s] %s: the first line of '%s' must hold the secret (1 to %zu bytes, no NUL)", sec,
              s->key, shown(path, name, sizeof(name)), max);
         goto out;
     }
@@ -731,52 +1259,76 @@ static void replace_secret(char **slot, char *value)
     *slot = value;
 }
 
-/* Where each secret comes from: the environment, else its file, else the key. */
-static bool resolve_secret(struct parse *st, const struct setting *s)
+/* The row of KEY_file for secret row s in block b; NULL if none. */
+static const struct setting *file_row_of(const struct block *b, const struct setting *s)
 {
-    const struct setting *file_row = NULL;
-    char file_key[64], *value = NULL;
-    unsigned key_line = st->key_line[setting_index(s)], file_line = 0;
-    const char *env = s->env ? getenv(s->env) : NULL;
-    const char *path = NULL;
-
+    char file_key[64];
     snprintf(file_key, sizeof(file_key), "%s_file", s->key);
-    file_row = find_setting(s->section, file_key);
-    if (file_row != NULL) {
-        file_line = st->key_line[setting_index(file_row)];
-        path = st->secret_file[setting_index(file_row)];
+    return find_setting(b, file_key);
+}
+
+/* Notes where secret row s of block b came from: from is the key, the
+ * KEY_file key or the environment variable's name. */
+static void record_source(struct parse *st, struct block *b, const struct setting *s,
+                          const char *from)
+{
+    struct cs_remote_config *r;
+
+    if (b->remote < 0) {
+        /* [smtp] password: from is one of the table's static strings. */
+        st->cfg->smtp.password_source = from;
+        return;
     }
-    if (key_line != 0 && file_line != 0)
-        return fail(st, CS_ERR_USAGE, key_line > file_line ? key_line : file_line,
-                    "[%s] %s and %s are both set; keep one", section_names[s->section], s->key,
-                    file_key);
-    if (s->section == SEC_SMTP)
-        st->cfg->smtp.password_source = NULL;
+    r = &st->cfg->remotes[b->remote];
+    for (size_t i = 0; i < CS_REMOTE_MAX_SECRETS; i++) {
+        if (r->secrets[i].key != NULL)
+            continue;
+        r->secrets[i].key = s->key;
+        snprintf(r->secrets[i].from, sizeof(r->secrets[i].from), "%s", from);
+        return;
+    }
+}
+
+/* Where secret row s of block b comes from: the environment, else its
+ * file, else the key. */
+static bool resolve_secret(struct parse *st, struct block *b, const struct setting *s)
+{
+    const struct setting *file_row = file_row_of(b, s);
+    char envbuf[MAX_ENV], *value = NULL;
+    unsigned line = b->key_line[slot_of(s)], file_line = 0;
+    const char *env_var = env_name(st, b, s, envbuf, sizeof(envbuf));
+    const char *env = getenv(env_var), *path = NULL;
+
+    if (file_row != NULL) {
+        file_line = b->key_line[slot_of(file_row)];
+        path = b->secret_file[slot_of(file_row)];
+    }
+    if (line != 0 && file_line != 0)
+        return fail(st, CS_ERR_USAGE, line > file_line ? line : file_line,
+                    "[%s] %s and %s are both set; keep one", label(st, b), s->key, file_row->key);
     if (env != NULL && *env != '\0') {
         if (strlen(env) > s->max)
-            return fail(st, CS_ERR_USAGE, 0, "%s: expected %s, not the value", s->env, s->expect);
+            return fail(st, CS_ERR_USAGE, 0, "%s: expected %s, not the value", env_var, s->expect);
         value = strdup(env);
         if (value == NULL)
             return nomem(st);
-        replace_secret(field(st->cfg, s), value);
-        if (s->section == SEC_SMTP)
-            st->cfg->smtp.password_source = s->env;
+        replace_secret(field(st, b, s), value);
+        record_source(st, b, s, env_var);
         return true;
     }
     if (path != NULL) {
-        if (!read_secret_file(st, file_row, s->max, path, &value))
+        if (!read_secret_file(st, b, file_row, s->max, path, &value))
             return false;
-        replace_secret(field(st->cfg, s), value);
-        if (s->section == SEC_SMTP)
-            st->cfg->smtp.password_source = file_row->key;
+        replace_secret(field(st, b, s), value);
+        record_source(st, b, s, file_row->key);
         return true;
     }
-    if (key_line != 0 && s->section == SEC_SMTP)
-        st->cfg->smtp.password_source = s->key;
+    if (line != 0)
+        record_source(st, b, s, s->key);
     return true;
 }
 
-static bool default_hostname(struct parse *st, const struct setting *s)
+static bool default_hostname(struct parse *st, struct block *b, const struct setting *s)
 {
     char host[256];
     const char *v = "-"; /* RFC 5424's NILVALUE: the name is unknown */
@@ -790,7 +1342,188 @@ static bool default_hostname(struct parse *st, const struct setting *s)
         if (*host == '\0')
             v = "-";
     }
-    return store_string(st, field(st->cfg, s), v);
+    return store_string(st, field(st, b, s), v);
+}
+
+/* Fills in the default of row s, which block b did not give. */
+static bool set_default(struct parse *st, struct block *b, const struct setting *s)
+{
+    char *url, *v;
+    size_t n;
+    bool ok;
+
+    if (s->flags & F_HOSTNAME)
+        return default_hostname(st, b, s);
+    if (s->def == NULL)
+        return true;
+    if (strncmp(s->def, "{url}", 5) != 0)
+        return set_value(st, b, s, s->def, b->line);
+    /* "{url}/oauth_token.do": after the section's url, without its final '/'. */
+    url = st->cfg->remotes[b->remote].url;
+    n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        n--;
+    v = malloc(n + strlen(s->def + 5) + 1);
+    if (v == NULL)
+        return nomem(st);
+    memcpy(v, url, n);
+    strcpy(v + n, s->def + 5);
+    ok = set_value(st, b, s, v, b->line);
+    free(v);
+    return ok;
+}
+
+/*
+ * Whether row s (not a KEY_file row) of block b is given: by its key, by
+ * KEY_file or, for a secret, by the environment. *who names it for
+ * messages (the key or the variable, never the value), *line is where it
+ * was written (0: the environment).
+ */
+static bool is_given(struct parse *st, struct block *b, const struct setting *s, char *who,
+                     size_t wholen, unsigned *line)
+{
+    const struct setting *file_row;
+    const char *env;
+
+    *line = b->key_line[slot_of(s)];
+    snprintf(who, wholen, "%s", s->key);
+    if (*line != 0 || s->kind != K_SECRET)
+        return *line != 0;
+    file_row = file_row_of(b, s);
+    if (file_row != NULL && (*line = b->key_line[slot_of(file_row)]) != 0) {
+        snprintf(who, wholen, "%s", file_row->key);
+        return true;
+    }
+    env_name(st, b, s, who, wholen);
+    env = getenv(who);
+    return env != NULL && *env != '\0';
+}
+
+/* The required keys of each way block b's type may authenticate, in table
+ * order: "authtoken, or oauth_client_id + oauth_client_secret +
+ * oauth_refresh_token". *nways counts the ways, *last is the last key. */
+static void list_auths(const struct block *b, char *buf, size_t len, int *nways,
+                       const struct setting **last)
+{
+    bool listed[NAUTHS] = {false};
+    size_t n = 0;
+
+    buf[0] = '\0';
+    *nways = 0;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        enum auth way = settings[i].auth;
+        if (!applies(&settings[i], b) || way == A_NONE || listed[way])
+            continue;
+        listed[way] = true;
+        ++*nways;
+        for (size_t j = i; j < NSETTINGS && n < len; j++) {
+            const struct setting *s = &settings[j];
+            if (!applies(s, b) || s->auth != way || s->kind == K_SECRET_FILE ||
+                (s->flags & F_OPTIONAL))
+                continue;
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", j == i ? (n ? ", or " : "") : " + ",
+                                  s->key);
+            *last = s;
+        }
+    }
+}
+
+/* "password (or password_file, or $CERTSWEEP_TICKETING_SN_PASSWORD)". */
+static const char *describe_key(struct parse *st, struct block *b, const struct setting *s,
+                                char *buf, size_t len)
+{
+    const struct setting *file_row = file_row_of(b, s);
+    char env[MAX_ENV];
+
+    if (s->kind != K_SECRET || file_row == NULL)
+        snprintf(buf, len, "%s", s->key);
+    else
+        snprintf(buf, len, "%s (or %s, or $%s)", s->key, file_row->key,
+                 env_name(st, b, s, env, sizeof(env)));
+    return buf;
+}
+
+/*
+ * Decides how block b authenticates: the one way whose keys it gives, all
+ * of the way's required keys; at most one way; and one at all if its type
+ * needs it. Sets the remote's `auth`.
+ */
+static bool choose_auth(struct parse *st, struct block *b)
+{
+    struct cs_remote_config *r = &st->cfg->remotes[b->remote];
+    char who[2][MAX_ENV], ways[CS_ERRLEN / 2], what[CS_ERRLEN / 2];
+    unsigned line, first_line = 0;
+    enum auth way = A_NONE;
+    const struct setting *missing = NULL, *last = NULL;
+    int nways;
+
+    list_auths(b, ways, sizeof(ways), &nways, &last);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        if (!applies(s, b) || s->auth == A_NONE || s->kind == K_SECRET_FILE)
+            continue;
+        if (!is_given(st, b, s, who[way == A_NONE ? 0 : 1], sizeof(who[0]), &line))
+            continue;
+        if (way != A_NONE && s->auth != way) {
+            if (line == 0 || first_line > line)
+                line = first_line ? first_line : b->line;
+            return fail(st, CS_ERR_USAGE, line,
+                        "[%s] %s and %s are two ways to authenticate; keep one: %s", label(st, b),
+                        who[0], who[1], ways);
+        }
+        if (way == A_NONE)
+            first_line = line;
+        way = s->auth;
+    }
+    if (way == A_NONE) {
+        if (!remote_types[r->type].needs_auth)
+            return true;
+        if (nways == 1 && strcmp(ways, last->key) == 0)
+            return fail(st, CS_ERR_USAGE, b->line, "[%s] needs %s", label(st, b),
+                        describe_key(st, b, last, what, sizeof(what)));
+        return fail(st, CS_ERR_USAGE, b->line, "[%s] needs authentication: %s", label(st, b), ways);
+    }
+    for (size_t i = 0; i < NSETTINGS && missing == NULL; i++) {
+        const struct setting *s = &settings[i];
+        if (applies(s, b) && s->auth == way && s->kind != K_SECRET_FILE &&
+            !(s->flags & F_OPTIONAL) && !is_given(st, b, s, who[1], sizeof(who[1]), &line))
+            missing = s;
+    }
+    if (missing != NULL)
+        return fail(st, CS_ERR_USAGE, b->line, "[%s] %s is set but not %s: authenticate with %s",
+                    label(st, b), who[0], describe_key(st, b, missing, what, sizeof(what)), ways);
+    r->auth = auth_names[way];
+    return true;
+}
+
+/* Required keys, defaults, authentication and secrets of a named section. */
+static bool finish_remote(struct parse *st, struct block *b)
+{
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        if (!applies(s, b) || s->auth != A_NONE || b->key_line[slot_of(s)] != 0)
+            continue;
+        if (s->flags & F_REQUIRED)
+            return fail(st, CS_ERR_USAGE, b->line, "[%s] needs %s (%s)", label(st, b), s->key,
+                        s->expect);
+        if (!set_default(st, b, s))
+            return false;
+    }
+    if (!choose_auth(st, b))
+        return false;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        if (!applies(s, b) || s->auth == A_NONE || s->kind == K_SECRET_FILE)
+            continue;
+        if (s->kind == K_SECRET && !resolve_secret(st, b, s))
+            return false;
+        /* The defaults of the way in use only (oauth_token_url). */
+        if (st->cfg->remotes[b->remote].auth != NULL &&
+            strcmp(st->cfg->remotes[b->remote].auth, auth_names[s->auth]) == 0 &&
+            b->key_line[slot_of(s)] == 0 && s->kind != K_SECRET && !set_default(st, b, s))
+            return false;
+    }
+    return true;
 }
 
 /* Required keys, defaults, secrets and the rules that tie keys together. */
@@ -800,37 +1533,34 @@ static bool finish(struct parse *st)
 
     for (size_t i = 0; i < NSETTINGS; i++) {
         const struct setting *s = &settings[i];
-        unsigned at = st->section_line[s->section];
-        if (at == 0 && s->section != SEC_OUTBOX)
+        struct block *b = &st->fixed[s->section];
+        if (sections[s->section].named || (b->line == 0 && !sections[s->section].always))
             continue;
-        if (st->key_line[i] != 0)
+        if (b->key_line[i] != 0)
             continue;
         if (s->flags & F_REQUIRED)
-            return fail(st, CS_ERR_USAGE, at, "[%s] needs %s (%s)", section_names[s->section],
+            return fail(st, CS_ERR_USAGE, b->line, "[%s] needs %s (%s)", sections[s->section].name,
                         s->key, s->expect);
-        if (s->flags & F_HOSTNAME) {
-            if (!default_hostname(st, s))
-                return false;
-        } else if (s->def != NULL && !set_value(st, s, s->def, at)) {
+        if (!set_default(st, b, s))
             return false;
-        }
     }
-    for (size_t i = 0; i < NSETTINGS; i++)
-        if (settings[i].kind == K_SECRET && st->section_line[settings[i].section] != 0 &&
-            !resolve_secret(st, &settings[i]))
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        if (s->kind == K_SECRET && !sections[s->section].named && st->fixed[s->section].line != 0 &&
+            !resolve_secret(st, &st->fixed[s->section], s))
             return false;
+    }
 
     if (cfg->outbox.retry_max_s < cfg->outbox.retry_min_s) {
-        const struct setting *s = find_setting(SEC_OUTBOX, "retry_max");
-        unsigned line = st->key_line[setting_index(s)];
+        unsigned line = key_line(&st->fixed[SEC_OUTBOX], "retry_max");
         if (line == 0)
-            line = st->key_line[setting_index(find_setting(SEC_OUTBOX, "retry_min"))];
+            line = key_line(&st->fixed[SEC_OUTBOX], "retry_min");
         return fail(st, CS_ERR_USAGE, line,
                     "[outbox] retry_max (%u) must be at least retry_min (%u)",
                     cfg->outbox.retry_max_s, cfg->outbox.retry_min_s);
     }
     if (cfg->smtp.configured && strncasecmp(cfg->smtp.url, "smtps:", 6) == 0) {
-        unsigned line = st->key_line[setting_index(find_setting(SEC_SMTP, "starttls"))];
+        unsigned line = key_line(&st->fixed[SEC_SMTP], "starttls");
         if (line != 0)
             return fail(st, CS_ERR_USAGE, line,
                         "[smtp] starttls: only for smtp:// URLs; smtps:// is TLS from the "
@@ -840,16 +1570,20 @@ static bool finish(struct parse *st)
      * clear: refused, as curl's CURLUSESSL_TRY is never used either. */
     if (cfg->smtp.configured && cfg->smtp.password != NULL && !cfg->smtp.starttls &&
         strncasecmp(cfg->smtp.url, "smtps:", 6) != 0) {
-        unsigned line = st->key_line[setting_index(find_setting(SEC_SMTP, "starttls"))];
+        unsigned line = key_line(&st->fixed[SEC_SMTP], "starttls");
         return fail(st, CS_ERR_USAGE, line,
                     "[smtp] starttls = none with a password would send the password in clear; "
                     "use starttls = required or an smtps:// URL");
     }
     if (cfg->syslog.configured && cfg->syslog.transport != CS_SYSLOG_TLS) {
-        unsigned line = st->key_line[setting_index(find_setting(SEC_SYSLOG, "ca_file"))];
+        unsigned line = key_line(&st->fixed[SEC_SYSLOG], "ca_file");
         if (line != 0)
             return fail(st, CS_ERR_USAGE, line, "[syslog] ca_file: only for tls:// targets");
     }
+
+    for (size_t i = 0; i < cfg->nremotes; i++)
+        if (!finish_remote(st, &st->remotes[i]))
+            return false;
     return true;
 }
 
@@ -858,9 +1592,13 @@ static enum cs_rc parse_text(struct parse *st, const char *text, size_t len)
 {
     int rc;
 
+    for (int i = 0; i < NSECTIONS; i++) {
+        st->fixed[i].section = (enum section)i;
+        st->fixed[i].remote = -1;
+    }
     st->text = text;
     st->len = len;
-    st->section = -1;
+    st->cur = NULL;
     rc = ini_parse_stream(next_line, st, on_entry, st);
     /* libinih reports the first line it could not parse (or whose entry
      * on_entry refused); a line before our own first error wins. */
@@ -871,15 +1609,26 @@ static enum cs_rc parse_text(struct parse *st, const char *text, size_t len)
         st->rc = CS_OK;
         fail(st, CS_ERR_USAGE, (unsigned)rc, "expected [section] or key = value");
     }
-    if (st->rc == CS_OK)
+    if (st->rc == CS_OK && close_section(st))
         finish(st);
     return st->rc;
 }
 
-static void parse_done(struct parse *st)
+static void free_block(struct block *b)
 {
     for (size_t i = 0; i < NSETTINGS; i++)
-        free(st->secret_file[i]);
+        free(b->secret_file[i]);
+    free_pending(b);
+}
+
+static void parse_done(struct parse *st)
+{
+    for (size_t i = 0; i < NSECTIONS; i++)
+        free_block(&st->fixed[i]);
+    for (size_t i = 0; st->remotes != NULL && i < st->cfg->nremotes; i++)
+        free_block(&st->remotes[i]);
+    free(st->remotes);
+    st->remotes = NULL;
 }
 
 /* ---- the interface ---------------------------------------------------------- */
@@ -922,6 +1671,33 @@ enum cs_rc cs_config_parse(const char *text, const char *name, struct cs_config 
     rc = parse_text(&st, text ? text : "", text ? strlen(text) : 0);
     parse_done(&st);
     return rc;
+}
+
+/* Refuses a file readable by group or others (mode) that holds a secret
+ * inline, naming the first such key. */
+static void refuse_inline_secret(struct parse *st, unsigned mode)
+{
+    struct block *first = NULL;
+    const struct setting *key = NULL;
+    unsigned line = 0;
+
+    for (size_t i = 0; i < NSECTIONS + st->cfg->nremotes; i++) {
+        struct block *b = i < NSECTIONS ? &st->fixed[i] : &st->remotes[i - NSECTIONS];
+        for (size_t j = 0; j < NSETTINGS; j++) {
+            const struct setting *s = &settings[j];
+            unsigned at = b->key_line[slot_of(s)];
+            if (s->kind == K_SECRET && applies(s, b) && at != 0 && (line == 0 || at < line)) {
+                first = b;
+                key = s;
+                line = at;
+            }
+        }
+    }
+    if (key != NULL)
+        fail(st, CS_ERR_USAGE, line,
+             "[%s] %s: the file holds this secret but is readable by others (mode %04o); "
+             "chmod 600 it or use %s_file",
+             label(st, first), key->key, mode, key->key);
 }
 
 enum cs_rc cs_config_load(const char *path, struct cs_config *cfg, char *err, size_t errlen)
@@ -989,12 +1765,8 @@ enum cs_rc cs_config_load(const char *path, struct cs_config *cfg, char *err, si
     }
     if (parse_text(&st, text, got) != CS_OK)
         goto out;
-    if (st.key_line[setting_index(find_setting(SEC_SMTP, "password"))] != 0 &&
-        (sb.st_mode & PERM_MASK) != 0)
-        fail(&st, CS_ERR_USAGE, 0,
-             "holds a password but is readable by others (mode %04o); chmod 600 it or use "
-             "password_file",
-             (unsigned)(sb.st_mode & 07777));
+    if (sb.st_mode & PERM_MASK)
+        refuse_inline_secret(&st, (unsigned)(sb.st_mode & 07777));
 
 out:
     if (text != NULL) {
@@ -1015,11 +1787,48 @@ const char *cs_config_facility_name(unsigned facility)
     return NULL;
 }
 
+const struct cs_remote_config *cs_config_remote(const struct cs_config *cfg, bool is_webhook,
+                                                const char *name)
+{
+    for (size_t i = 0; cfg != NULL && name != NULL && i < cfg->nremotes; i++)
+        if (cfg->remotes[i].is_webhook == is_webhook && cfg->remotes[i].name != NULL &&
+            strcmp(cfg->remotes[i].name, name) == 0)
+            return &cfg->remotes[i];
+    return NULL;
+}
+
+/* Frees the strings of a remote that its rows fill (each field once),
+ * wiping the secrets. */
+static void clear_remote(struct cs_remote_config *r)
+{
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        bool seen = false;
+        if (!sections[s->section].named || s->kind == K_TYPE || s->kind == K_BOOL ||
+            s->kind == K_SECONDS || s->kind == K_SECRET_FILE)
+            continue;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = sections[settings[j].section].named && settings[j].offset == s->offset;
+        if (seen)
+            continue;
+        if (s->kind == K_SECRET)
+            replace_secret((char **)((char *)r + s->offset), NULL);
+        else
+            free(*(char **)((char *)r + s->offset));
+    }
+    free(r->channel);
+    free(r->name);
+}
+
 void cs_config_clear(struct cs_config *cfg)
 {
     if (cfg == NULL)
         return;
     replace_secret(&cfg->smtp.password, NULL);
+    for (size_t i = 0; i < cfg->nremotes; i++)
+        clear_remote(&cfg->remotes[i]);
+    free(cfg->remotes);
+    free(cfg->public_url);
     free(cfg->path);
     free(cfg->smtp.url);
     free(cfg->smtp.from);

@@ -71,6 +71,18 @@ enum cs_remote_type {
     CS_REMOTE_GENERIC,         /* [webhook.*] type = generic */
 };
 
+/* The most secrets one section's authentication uses (OAuth: two). */
+#define CS_REMOTE_MAX_SECRETS 4
+
+/* Where one secret of a [ticketing.*] or [webhook.*] section came from,
+ * for `config check` and messages; never its value. */
+struct cs_secret_source {
+    const char *key; /* "authtoken" (a static string); NULL: an unused slot */
+    char from[96];   /* the key itself when written inline ("authtoken"),
+                      * "authtoken_file", or the environment variable's name
+                      * ("CERTSWEEP_TICKETING_SDP_AUTHTOKEN") */
+};
+
 /*
  * One [ticketing.NAME] or [webhook.NAME] section: an HTTP API certsweep
  * opens tickets in or posts events to. `channel` is the section's name as
@@ -82,24 +94,24 @@ enum cs_remote_type {
  * (CERTSWEEP_TICKETING_SDP_AUTHTOKEN).
  */
 struct cs_remote_config {
-    char *channel;             /* "ticketing.sdp", "webhook.oncall" */
-    char *name;                /* "sdp", "oncall" */
+    char *channel; /* "ticketing.sdp", "webhook.oncall" */
+    char *name;    /* "sdp", "oncall" */
     bool is_webhook;
     enum cs_remote_type type;
-    char *url;                 /* base URL (ticketing) or the URL to POST to (webhook);
-                                * http:// is accepted with a warning, https:// is verified */
-    char *ca_file;             /* trust anchors; NULL: the system store */
-    unsigned timeout_ms;       /* per request (default 30000) */
-    bool close_resolved;       /* ticketing: resolve/close a ticket whose problem is gone (default yes) */
+    char *url;           /* base URL (ticketing) or the URL to POST to (webhook);
+                          * http:// is accepted with a warning, https:// is verified */
+    char *ca_file;       /* trust anchors; NULL: the system store */
+    unsigned timeout_ms; /* per request (default 30000) */
+    bool close_resolved; /* ticketing: resolve/close a ticket whose problem is gone (default yes) */
 
     /* ServiceDesk Plus: on-premises authtoken, or cloud OAuth (below). */
-    char *authtoken;           /* secret */
+    char *authtoken; /* secret */
     char *requester, *priority, *category, *technician_group;
     /* ServiceNow: basic auth, or OAuth (below). */
     char *username;
-    char *password;            /* secret */
+    char *password; /* secret */
     char *caller_id, *assignment_group, *urgency, *impact, *snow_category;
-    char *table;               /* default "incident" */
+    char *table; /* default "incident" */
     /* Jira: Cloud (email + API token) or Data Center (personal access token). */
     char *email;
     char *api_token;           /* secret */
@@ -107,16 +119,26 @@ struct cs_remote_config {
     char *project, *issuetype; /* issuetype default "Task" */
     char *done_transition;     /* the transition that closes an issue (default "Done") */
     /* OAuth 2 refresh-token grant (ServiceDesk Plus cloud, ServiceNow). */
-    char *oauth_token_url;     /* SDP cloud: https://accounts.zoho.com/oauth/v2/token;
-                                * ServiceNow: {url}/oauth_token.do */
+    char *oauth_token_url; /* SDP cloud: https://accounts.zoho.com/oauth/v2/token;
+                            * ServiceNow: {url}/oauth_token.do */
     char *oauth_client_id;
     char *oauth_client_secret; /* secret */
     char *oauth_refresh_token; /* secret */
     /* PagerDuty Events v2. */
-    char *routing_key;         /* secret */
+    char *routing_key; /* secret */
     /* Generic webhooks: an optional shared secret sent as
      * "Authorization: Bearer <token>". */
-    char *bearer_token;        /* secret */
+    char *bearer_token; /* secret */
+
+    /* How the section authenticates, a static string: "authtoken",
+     * "oauth" (SDP, ServiceNow), "basic" (ServiceNow), "api_token" (Jira
+     * Cloud: email + api_token), "pat" (Jira Data Center), "routing_key"
+     * (PagerDuty), "bearer_token" (generic); NULL: none (Slack, Teams, a
+     * generic webhook without a token). */
+    const char *auth;
+    /* Where each secret in use came from, in table order; unused slots
+     * have key NULL. */
+    struct cs_secret_source secrets[CS_REMOTE_MAX_SECRETS];
 };
 
 struct cs_config {
@@ -157,7 +179,7 @@ enum cs_rc cs_config_load(const char *path, struct cs_config *cfg, char *err, si
 enum cs_rc cs_config_parse(const char *text, const char *name, struct cs_config *cfg, char *err,
                            size_t errlen);
 
-/* Frees what cfg holds, wiping the password first, and zeroes it. Accepts
+/* Frees what cfg holds, wiping every secret first, and zeroes it. Accepts
  * a cfg that was never filled, if it was zeroed. */
 void cs_config_clear(struct cs_config *cfg);
 

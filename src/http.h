@@ -14,11 +14,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct cs_http;
 
 /* Opens a client: one libcurl handle, reused so connections are kept.
- * ca_file may be NULL (the system store). */
+ * ca_file may be NULL (the system store); timeout_ms 0 is 30 s. Only
+ * http:// and https:// URLs are fetched, redirects are not followed, TLS
+ * is 1.2 or later and always verified. */
 enum cs_rc cs_http_open(const char *ca_file, unsigned timeout_ms, struct cs_http **out, char *err,
                         size_t errlen);
 void cs_http_close(struct cs_http **http);
@@ -26,8 +29,8 @@ void cs_http_close(struct cs_http **http);
 /* One answer. body is NUL-terminated and owned by the client: valid until
  * its next request. */
 struct cs_http_response {
-    long status;          /* 0 when no answer came */
-    const char *body;     /* "" when none */
+    long status;      /* 0 when no answer came */
+    const char *body; /* "" when none */
     size_t body_len;
     unsigned retry_after; /* seconds from a Retry-After header, 0 when none */
 };
@@ -37,13 +40,15 @@ struct cs_http_response {
  * headers (NULL-terminated list of "Name: value"; may be NULL) and body
  * (NULL for none; content_type names it). Basic auth when user is not
  * NULL. Returns CS_OK whenever an HTTP answer came, whatever its status;
- * otherwise the transport failure (CS_ERR_IO) with err naming the URL and
- * the reason. Secrets in headers or user/password never reach err.
+ * otherwise the transport failure (CS_ERR_IO: refused, timed out, TLS,
+ * an answer over CS_HTTP_BODY_MAX) with err naming the URL and the
+ * reason. Secrets in headers or user/password never reach err, and
+ * neither does the URL's query (long, and of no help to a reader).
  */
 enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char *url,
-                           const char *const *headers, const char *content_type,
-                           const char *body, const char *user, const char *password,
-                           struct cs_http_response *resp, char *err, size_t errlen);
+                           const char *const *headers, const char *content_type, const char *body,
+                           const char *user, const char *password, struct cs_http_response *resp,
+                           char *err, size_t errlen);
 
 /*
  * The outbox's verdict on an answer that is not a success (notify.h):
@@ -52,9 +57,44 @@ enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char 
  * ...") and other 4xx, CS_ERR_IO for 5xx. err gets "METHOD URL: STATUS"
  * and the start of the body (one line, at most ~200 characters).
  */
-enum cs_rc cs_http_failure(const char *method, const char *url,
-                           const struct cs_http_response *resp, unsigned *retry_after_s, char *err,
-                           size_t errlen);
+enum cs_rc cs_http_failure(const char *method, const char *url, const struct cs_http_response *resp,
+                           unsigned *retry_after_s, char *err, size_t errlen);
+
+/* The largest answer kept; a longer one fails the request. */
+#define CS_HTTP_BODY_MAX (1024 * 1024)
+
+/*
+ * A Retry-After value (RFC 9110 10.2.3) as seconds to wait from now:
+ * delay-seconds ("120") or an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00
+ * GMT"). 0 for a date already past or a value it cannot read; at most one
+ * day, whatever the server asks.
+ */
+unsigned cs_http_retry_after_parse(const char *value, time_t now);
+
+/*
+ * An OAuth 2 access token by the refresh-token grant (RFC 6749 6), as
+ * ServiceDesk Plus cloud (Zoho accounts /oauth/v2/token) and ServiceNow
+ * (/oauth_token.do) issue them: POSTs grant_type=refresh_token, client_id,
+ * client_secret and refresh_token, form-encoded, to token_url, and reads
+ * access_token and expires_in from the JSON answer. The token is kept in
+ * http and given again, without a request, until 60 s before it expires
+ * (expires_in absent: after 30 minutes), as long as token_url and
+ * client_id are the same. *token points into http: valid until the next
+ * call, cs_http_oauth_forget() or cs_http_close(). The request replaces
+ * the client's last answer.
+ *
+ * Failures as cs_http_failure(), except that an endpoint refusing the
+ * grant (400 or 401, or Zoho's {"error": "invalid_code"} inside a 200) is
+ * CS_ERR_USAGE naming the error code. No secret reaches err.
+ */
+enum cs_rc cs_http_oauth_token(struct cs_http *http, const char *token_url, const char *client_id,
+                               const char *client_secret, const char *refresh_token,
+                               const char **token, unsigned *retry_after_s, char *err,
+                               size_t errlen);
+
+/* Drops the kept access token (when the API refused it with a 401), so
+ * that the next cs_http_oauth_token() asks for a new one. Accepts NULL. */
+void cs_http_oauth_forget(struct cs_http *http);
 
 /* "a%20b": percent-encodes text for a URL query or a form field. The
  * caller frees the result; NULL when out of memory. */

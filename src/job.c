@@ -210,8 +210,8 @@ static void commit_batch(struct job_run *run)
     run->writes = 0;
     if (run->failed == CS_OK)
         run->failed = cs_store_commit(run->store, run->err, sizeof(run->err));
-    else
-        cs_store_rollback(run->store);
+    if (run->failed != CS_OK)
+        cs_store_rollback(run->store); /* a failed COMMIT leaves it open */
 }
 
 static void report_result(struct job_run *run, const struct cs_probe_result *r, const char *ip,
@@ -422,18 +422,28 @@ enum cs_rc cs_job_run(struct cs_store *s, const char *name, enum cs_job_kind kin
     cJSON *report = cs_report_to_json(run.report, job.id, job.started_at, job.finished_at);
     job.report_json = report ? cJSON_PrintUnformatted(report) : NULL;
     /* The job's end and the messages it causes are one transaction: a
-     * finished job always has its email queued, and never twice. */
-    char finish_err[CS_ERRLEN];
+     * finished job always has its email queued, and never twice. Should
+     * queuing fail (out of memory), the job's end is still recorded, alone,
+     * and the failure reported. */
+    char finish_err[CS_ERRLEN], notify_err[CS_ERRLEN] = "out of memory building the report";
+    enum cs_rc nrc = report ? CS_OK : CS_ERR_NOMEM;
     enum cs_rc frc = cs_store_begin(s, finish_err, sizeof(finish_err));
     if (frc == CS_OK)
         frc = cs_store_job_finish(s, &job, finish_err, sizeof(finish_err));
-    if (frc == CS_OK && report != NULL)
-        frc =
-            cs_job_notify_done(s, opts->config, &net, &job, report, finish_err, sizeof(finish_err));
-    if (frc == CS_OK)
+    if (frc == CS_OK && nrc == CS_OK)
+        nrc =
+            cs_job_notify_done(s, opts->config, &net, &job, report, notify_err, sizeof(notify_err));
+    if (frc == CS_OK && nrc == CS_OK)
         frc = cs_store_commit(s, finish_err, sizeof(finish_err));
-    else
+    if (frc != CS_OK || nrc != CS_OK)
         cs_store_rollback(s);
+    if (frc == CS_OK && nrc != CS_OK) {
+        frc = cs_store_job_finish(s, &job, finish_err, sizeof(finish_err));
+        if (rc == CS_OK)
+            rc =
+                cs_fail(err, errlen, nrc, "job %lld is recorded, but its notifications are not: %s",
+                        (long long)job.id, notify_err);
+    }
     if (rc == CS_OK && frc != CS_OK)
         rc = cs_fail(err, errlen, frc, "%s", finish_err);
     if (rc == CS_OK)

@@ -2,6 +2,7 @@
 #include "job_notify.h"
 #include "notify.h"
 #include "outbox.h"
+#include "output.h"
 #include "report.h"
 
 #include <stdio.h>
@@ -41,7 +42,8 @@ static enum cs_rc queue_email(struct cs_store *s, const struct cs_network *net,
             net->alert_to, cJSON_IsString(subject) ? subject->valuestring : "certsweep report",
             text, html);
     if (payload != NULL) {
-        snprintf(key, sizeof(key), "job-%lld-email", (long long)job->id);
+        snprintf(key, sizeof(key), "job-%lld.%lld-email", (long long)job->id,
+                 (long long)job->started_at);
         rc = cs_outbox_add(s, key, "email", cs_job_kind_name(job->kind), job->id, payload,
                            job->finished_at, err, errlen);
     } else {
@@ -70,24 +72,69 @@ static enum cs_rc queue_summary(struct cs_store *s, const struct cs_network *net
                                      cJSON_IsString(subject) ? subject->valuestring : "");
     if (p == NULL)
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory building the job summary");
+    bool ok = true;
     snprintf(number, sizeof(number), "%lld", (long long)job->id);
-    cs_syslog_payload_param(p, "job_id", number);
-    cs_syslog_payload_param(p, "kind", cs_job_kind_name(job->kind));
-    cs_syslog_payload_param(p, "network", net->name);
-    cs_syslog_payload_param(p, "state", cs_job_state_name(job->state));
+    ok &= cs_syslog_payload_param(p, "job_id", number);
+    ok &= cs_syslog_payload_param(p, "kind", cs_job_kind_name(job->kind));
+    ok &= cs_syslog_payload_param(p, "network", net->name);
+    ok &= cs_syslog_payload_param(p, "state", cs_job_state_name(job->state));
     snprintf(number, sizeof(number), "%llu", (unsigned long long)job->endpoints_scanned);
-    cs_syslog_payload_param(p, "endpoints_scanned", number);
+    ok &= cs_syslog_payload_param(p, "endpoints_scanned", number);
     for (int st = 0; st < CS_STATUS_COUNT; st++) {
         snprintf(number, sizeof(number), "%llu", (unsigned long long)job->counts[st]);
-        cs_syslog_payload_param(p, cs_status_name((enum cs_status)st), number);
+        ok &= cs_syslog_payload_param(p, cs_status_name((enum cs_status)st), number);
     }
     snprintf(number, sizeof(number), "%llu", attention);
-    cs_syslog_payload_param(p, "need_attention", number);
+    ok &= cs_syslog_payload_param(p, "need_attention", number);
 
-    snprintf(key, sizeof(key), "job-%lld-syslog", (long long)job->id);
+    if (!ok) {
+        cJSON_Delete(p);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory building the job summary");
+    }
+    snprintf(key, sizeof(key), "job-%lld.%lld-syslog", (long long)job->id,
+             (long long)job->started_at);
     enum cs_rc rc =
         cs_outbox_add(s, key, "syslog", "job_summary", job->id, p, job->finished_at, err, errlen);
     cJSON_Delete(p);
+    return rc;
+}
+
+/* The job's summary as a "notify" event to the network's webhooks. */
+static enum cs_rc queue_webhooks(struct cs_store *s, const struct cs_network *net,
+                                 const struct cs_job *job, const cJSON *report, char *err,
+                                 size_t errlen)
+{
+    const cJSON *subject = cJSON_GetObjectItemCaseSensitive(report, "subject");
+    const cJSON *count = cJSON_GetObjectItemCaseSensitive(report, "subject_count");
+    bool attention = cJSON_IsNumber(count) && count->valuedouble > 0;
+    char *names = strdup(net->webhooks), *text = render(report, CS_REPORT_TEXT, err, errlen);
+    char key[300], ch[160];
+    enum cs_rc rc = names && text ? CS_OK : CS_ERR_NOMEM;
+
+    for (char *save = NULL, *name = rc == CS_OK ? strtok_r(names, " ", &save) : NULL;
+         rc == CS_OK && name != NULL; name = strtok_r(NULL, " ", &save)) {
+        snprintf(ch, sizeof(ch), "webhook.%s", name);
+        cJSON *p = cJSON_CreateObject();
+        if (p == NULL || !cJSON_AddStringToObject(p, "action", "notify") ||
+            !cJSON_AddStringToObject(p, "kind", cs_job_kind_name(job->kind)) ||
+            !cJSON_AddStringToObject(p, "subject",
+                                     cJSON_IsString(subject) ? subject->valuestring : "") ||
+            !cJSON_AddStringToObject(p, "description", text) ||
+            !cJSON_AddStringToObject(p, "severity", attention ? "warning" : "info")) {
+            cJSON_Delete(p);
+            rc = CS_ERR_NOMEM;
+            break;
+        }
+        snprintf(key, sizeof(key), "job-%lld.%lld-%s", (long long)job->id,
+                 (long long)job->started_at, ch);
+        rc = cs_outbox_add(s, key, ch, cs_job_kind_name(job->kind), job->id, p, job->finished_at,
+                           err, errlen);
+        cJSON_Delete(p);
+    }
+    if (rc == CS_ERR_NOMEM)
+        cs_fail(err, errlen, rc, "out of memory building the webhook events");
+    free(names);
+    free(text);
     return rc;
 }
 
@@ -100,6 +147,8 @@ enum cs_rc cs_job_notify_done(struct cs_store *s, const struct cs_config *cfg,
         rc = queue_email(s, net, job, report, err, errlen);
     if (rc == CS_OK && cfg != NULL && cfg->syslog.configured)
         rc = queue_summary(s, net, job, report, err, errlen);
+    if (rc == CS_OK && job->state == CS_JOB_DONE && net->webhooks[0] != '\0')
+        rc = queue_webhooks(s, net, job, report, err, errlen);
     return rc;
 }
 
@@ -113,24 +162,29 @@ enum cs_rc cs_job_notify_lost(struct cs_store *s, const struct cs_config *cfg,
         return CS_OK;
 
     char where[320], msg[512], key[400], port_text[8];
-    snprintf(where, sizeof(where), "%s%s%s:%u%s%s", strchr(ip, ':') ? "[" : "", ip,
-             strchr(ip, ':') ? "]" : "", port, sni[0] ? "/" : "", sni);
+    cs_endpoint_format(where, sizeof(where), ip, port, sni);
     snprintf(msg, sizeof(msg), "monitored endpoint %s of %s returned no certificate: %s (%s)",
              where, net->name, cs_status_name(status), reason ? reason : "");
     cJSON *payload =
         cs_syslog_payload_new(CS_SYSLOG_ERR, "endpoint_lost", at, "endpoint@32473", msg);
     if (payload == NULL)
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory building a syslog message");
+    bool ok = true;
     snprintf(port_text, sizeof(port_text), "%u", port);
-    cs_syslog_payload_param(payload, "network", net->name);
-    cs_syslog_payload_param(payload, "ip", ip);
-    cs_syslog_payload_param(payload, "port", port_text);
-    cs_syslog_payload_param(payload, "sni", sni);
-    cs_syslog_payload_param(payload, "status", cs_status_name(status));
-    cs_syslog_payload_param(payload, "reason", reason);
-    cs_syslog_payload_param(payload, "old_sha256", old_sha256);
+    ok &= cs_syslog_payload_param(payload, "network", net->name);
+    ok &= cs_syslog_payload_param(payload, "ip", ip);
+    ok &= cs_syslog_payload_param(payload, "port", port_text);
+    ok &= cs_syslog_payload_param(payload, "sni", sni);
+    ok &= cs_syslog_payload_param(payload, "status", cs_status_name(status));
+    ok &= cs_syslog_payload_param(payload, "reason", reason);
+    ok &= cs_syslog_payload_param(payload, "old_sha256", old_sha256);
 
-    snprintf(key, sizeof(key), "job-%lld-lost-%s", (long long)job->id, where);
+    if (!ok) {
+        cJSON_Delete(payload);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory building a syslog message");
+    }
+    snprintf(key, sizeof(key), "job-%lld.%lld-lost-%s", (long long)job->id,
+             (long long)job->started_at, where);
     enum cs_rc rc =
         cs_outbox_add(s, key, "syslog", "endpoint_lost", job->id, payload, at, err, errlen);
     cJSON_Delete(payload);

@@ -3,12 +3,15 @@
 #include "ticket.h"
 #include "webhook.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static const struct cs_channel_ops *const channels[] = {
-    &cs_channel_email, &cs_channel_syslog, &cs_channel_ticketing, &cs_channel_webhook};
+enum { SYSLOG_PARAM_MAX = 160 }; /* bytes of one structured-data value */
+
+static const struct cs_channel_ops *const channels[] = {&cs_channel_email, &cs_channel_syslog,
+                                                        &cs_channel_ticketing, &cs_channel_webhook};
 
 const struct cs_channel_ops *cs_channel_find(const char *name)
 {
@@ -85,11 +88,25 @@ cJSON *cs_syslog_payload_new(enum cs_syslog_severity severity, const char *msgid
     return p;
 }
 
-void cs_syslog_payload_param(cJSON *payload, const char *name, const char *value)
+bool cs_syslog_payload_param(cJSON *payload, const char *name, const char *value)
 {
+    /* Values are cut so that a message with every parameter still fits a
+     * UDP datagram (2048 bytes, RFC 5426); the whole text is in the email
+     * and the inventory. The cut falls on a UTF-8 character boundary. */
+    char cut[SYSLOG_PARAM_MAX + 4];
+    size_t len = value ? strlen(value) : 0;
+    if (len > SYSLOG_PARAM_MAX) {
+        len = SYSLOG_PARAM_MAX - 3;
+        while (len > 0 && ((unsigned char)value[len] & 0xC0) == 0x80)
+            len--;
+        snprintf(cut, sizeof(cut), "%.*s...", (int)len, value);
+        value = cut;
+    }
     cJSON *params = cJSON_GetObjectItemCaseSensitive(payload, "params");
-    cJSON *pair = cJSON_CreateArray();
-    cJSON_AddItemToArray(pair, cJSON_CreateString(name));
-    cJSON_AddItemToArray(pair, cJSON_CreateString(value ? value : ""));
-    cJSON_AddItemToArray(params, pair);
+    cJSON *pair = params ? cJSON_CreateArray() : NULL;
+    if (pair == NULL || !cJSON_AddItemToArray(params, pair) ||
+        !cJSON_AddItemToArray(pair, cJSON_CreateString(name)) ||
+        !cJSON_AddItemToArray(pair, cJSON_CreateString(value ? value : "")))
+        return false;
+    return true;
 }

@@ -82,11 +82,13 @@ enum cs_syslog_severity {
 /* The payloads of notify.h's comment, built for the outbox; the caller
  * owns them (NULL when out of memory). recipients are space-separated;
  * html may be NULL. A syslog payload starts without parameters;
- * cs_syslog_payload_param() adds one (a NULL value counts as ""). */
+ * cs_syslog_payload_param() adds one (a NULL value counts as ""; values
+ * longer than 160 bytes are cut, with "...", so the message fits a UDP
+ * datagram) and returns false when out of memory. */
 cJSON *cs_email_payload_new(const char *recipients, const char *subject, const char *text,
                             const char *html);
 cJSON *cs_syslog_payload_new(enum cs_syslog_severity severity, const char *msgid, time_t at,
                              const char *sd_id, const char *msg);
-void cs_syslog_payload_param(cJSON *payload, const char *name, const char *value);
+bool cs_syslog_payload_param(cJSON *payload, const char *name, const char *value);
 
 #endif

@@ -10,6 +10,7 @@
  * sending the message (and the password) in clear, as CURLUSESSL_TRY would.
  */
 #include "notify_smtp.h"
+#include "log.h"
 #include "notify.h"
 
 #include <curl/curl.h>
@@ -218,14 +219,15 @@ static void date_header(time_t t, char *buf, size_t len)
 }
 
 /*
- * "Message-ID: <KEY@certsweep>", the same for every delivery of a message,
+ * "Message-ID: <KEY@DOMAIN>" (DOMAIN: the sender's), the same for every
+ * delivery of a message,
  * so that a receiver (and a threading mail reader) sees a redelivery as
  * the same message. The left part must be a dot-atom (RFC 5322 3.6.4):
  * characters of the key that are not atext, '=' itself, and dots that
  * would lead, trail or double are written =XX, so that two keys never give
  * the same identifier.
  */
-static void message_id_header(const char *key, char *buf, size_t len)
+static void message_id_header(const char *key, const char *from, char *buf, size_t len)
 {
     static const char atext_specials[] = "!#$%&'*+-/?^_`{|}~";
     char hex[4];
@@ -243,7 +245,7 @@ static void message_id_header(const char *key, char *buf, size_t len)
             used += 3;
         }
     }
-    snprintf(buf + used, len - used, "@certsweep>");
+    snprintf(buf + used, len - used, "@%s>", strrchr(from, '@') + 1); /* checked by config.c */
 }
 
 /* Text with its line ends made CRLF, as SMTP carries them (a lone LF would
@@ -295,6 +297,9 @@ static enum cs_rc smtp_open(const struct cs_config *cfg, const char *name, struc
     bool failed = false;
 
     *out = NULL;
+    if (smtp->configured && smtp->insecure)
+        CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "--insecure-smtp: the certificate of %s is not verified",
+               smtp->url);
     if (!smtp->configured) {
         if (cfg->path != NULL)
             return cs_fail(err, errlen, CS_ERR_USAGE, "no [smtp] section in %s", cfg->path);
@@ -455,7 +460,7 @@ static enum cs_rc smtp_send(struct cs_channel_session *s, const char *idem_key,
     struct curl_slist *rcpts = NULL, *headers = NULL;
     curl_mime *mime = NULL;
     char *subject = NULL, *to_line = NULL, *from_line = NULL, *key_line = NULL;
-    char date[64], message_id[32 + 3 * IDEM_KEY_MAX];
+    char date[64], message_id[32 + 3 * IDEM_KEY_MAX + 256];
     enum cs_rc rc;
     CURLcode cc;
 
@@ -470,7 +475,7 @@ static enum cs_rc smtp_send(struct cs_channel_session *s, const char *idem_key,
     }
 
     date_header(time(NULL), date, sizeof(date));
-    message_id_header(idem_key, message_id, sizeof(message_id));
+    message_id_header(idem_key, s->cfg->from, message_id, sizeof(message_id));
     subject = subject_header(cJSON_GetObjectItemCaseSensitive(payload, "subject")->valuestring);
     to_line = to_header(to);
     size_t from_len = strlen(s->cfg->from) + sizeof("From: ");

@@ -115,6 +115,21 @@ static struct channel_slot *slot_for(struct slots *slots, const char *name)
     return slot;
 }
 
+/* How long a claimed message is kept from other processes: longer than
+ * any one send can take (a syslog send may connect twice). */
+static time_t lease_seconds(const struct cs_config *cfg)
+{
+    unsigned longest = cfg->smtp.timeout_ms;
+    if (2 * cfg->syslog.timeout_ms > longest)
+        longest = 2 * cfg->syslog.timeout_ms;
+    for (size_t i = 0; i < cfg->nremotes; i++)
+        /* a ticket may take a few requests: look up, create, record */
+        if (4 * cfg->remotes[i].timeout_ms > longest)
+            longest = 4 * cfg->remotes[i].timeout_ms;
+    time_t lease = 2 * (time_t)(longest / 1000) + 60;
+    return lease > CS_OUTBOX_LEASE_S ? lease : CS_OUTBOX_LEASE_S;
+}
+
 /*
  * One attempt at one message: claim, send, record. Returns CS_OK unless
  * the store fails; the outcome of the delivery is counted in stats, and
@@ -139,18 +154,23 @@ static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_
          * without spending one of its attempts. */
         slot->waiting++;
         stats->waiting++;
-        return cs_store_outbox_finish(s, row->id, CS_OUTBOX_PENDING, row->next_attempt_at, 0,
-                                      slot->open_err, err, errlen);
+        rc = cs_store_outbox_finish(s, row->id, row->attempts, CS_OUTBOX_PENDING,
+                                    row->next_attempt_at, 0, slot->open_err, err, errlen);
+        return rc == CS_ERR_BUSY ? CS_OK : rc; /* being sent by another process */
     }
 
-    cs_store_format_time(now, when);
+    /* The lease starts when the message is taken, not when the run began,
+     * and outlasts the slowest send the configuration allows. */
+    time_t claimed_at = time(NULL);
+    cs_store_format_time(claimed_at, when);
     snprintf(note, sizeof(note), "attempt started %s did not finish", when);
     if (row->attempts > 0 && strncmp(row->last_error, "attempt started", 15) == 0)
         CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN,
                "outbox: message %lld (%s): an earlier %s; it may have gone out already and is "
                "sent again with the same idempotency key",
                (long long)row->id, row->idem_key, row->last_error);
-    rc = cs_store_outbox_claim(s, row->id, now, now + CS_OUTBOX_LEASE_S, note, err, errlen);
+    rc = cs_store_outbox_claim(s, row->id, claimed_at, claimed_at + lease_seconds(cfg), note, err,
+                               errlen);
     if (rc == CS_ERR_BUSY)
         return CS_OK; /* another process has it */
     if (rc != CS_OK)
@@ -189,9 +209,18 @@ static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_
     }
     free(row->last_error);
     row->last_error = strdup(send_err);
-    row->last_attempt_at = now;
-    return cs_store_outbox_finish(s, row->id, row->state, row->next_attempt_at, row->sent_at,
-                                  send_err, err, errlen);
+    if (row->last_error == NULL)
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+    row->last_attempt_at = claimed_at;
+    rc = cs_store_outbox_finish(s, row->id, row->attempts, row->state, row->next_attempt_at,
+                                row->sent_at, send_err, err, errlen);
+    if (rc == CS_ERR_BUSY) {
+        /* Our lease ran out and another process took the message: what
+         * it records stands. */
+        CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "outbox: message %lld: %s", (long long)row->id, err);
+        rc = CS_OK;
+    }
+    return rc;
 }
 
 enum cs_rc cs_outbox_deliver(struct cs_store *s, const struct cs_config *cfg, time_t now,

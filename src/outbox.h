@@ -20,7 +20,8 @@
 
 #include <cjson/cJSON.h>
 
-/* How long a claimed message is kept from other processes. */
+/* How long a claimed message is kept from other processes at least; more
+ * when the configured timeouts allow a longer send. */
 #define CS_OUTBOX_LEASE_S 600
 
 /*

@@ -316,3 +316,10 @@ enum cs_rc cs_output_close(struct cs_output **outp, bool commit, char *err, size
     *outp = NULL;
     return rc;
 }
+
+void cs_endpoint_format(char *buf, size_t len, const char *ip, unsigned port, const char *sni)
+{
+    bool v6 = strchr(ip, ':') != NULL;
+    snprintf(buf, len, "%s%s%s:%u%s%s", v6 ? "[" : "", ip, v6 ? "]" : "", port,
+             sni && sni[0] ? "/" : "", sni ? sni : "");
+}

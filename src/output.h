@@ -18,6 +18,10 @@ enum cs_format { CS_FORMAT_TABLE, CS_FORMAT_JSONL, CS_FORMAT_CSV };
  * line break; NULL writes an empty field. */
 void cs_output_csv_field(FILE *f, const char *value);
 
+/* "10.0.0.5:443", "[2001:db8::1]:8443/www.example.com": an endpoint as the
+ * inventory commands and notifications name it (IP:PORT[/SNI]). */
+void cs_endpoint_format(char *buf, size_t len, const char *ip, unsigned port, const char *sni);
+
 /* Parses "table", "jsonl" or "csv"; false for anything else. */
 bool cs_format_parse(const char *name, enum cs_format *out);
 

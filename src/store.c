@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const struct cs_store_ops *backend_for(const char *location)
 {
@@ -188,13 +189,14 @@ enum cs_rc cs_store_outbox_claim(struct cs_store *s, int64_t id, time_t now, tim
     return s->ops->outbox_claim(s, id, now, lease_until, note, err, errlen);
 }
 
-enum cs_rc cs_store_outbox_finish(struct cs_store *s, int64_t id, enum cs_outbox_state state,
-                                  time_t next_attempt_at, time_t sent_at, const char *error,
-                                  char *err, size_t errlen)
+enum cs_rc cs_store_outbox_finish(struct cs_store *s, int64_t id, unsigned attempts,
+                                  enum cs_outbox_state state, time_t next_attempt_at,
+                                  time_t sent_at, const char *error, char *err, size_t errlen)
 {
     if ((unsigned)state > CS_OUTBOX_FAILED)
         return cs_fail(err, errlen, CS_ERR_USAGE, "no outbox state number %d", (int)state);
-    return s->ops->outbox_finish(s, id, state, next_attempt_at, sent_at, error, err, errlen);
+    return s->ops->outbox_finish(s, id, attempts, state, next_attempt_at, sent_at, error, err,
+                                 errlen);
 }
 
 enum cs_rc cs_store_outbox_retry(struct cs_store *s, int64_t id, time_t now, char *err,
@@ -244,6 +246,42 @@ enum cs_rc cs_store_alert_reported_mark(struct cs_store *s, int64_t alert_id, co
     return s->ops->alert_reported_mark(s, alert_id, sha256, at, err, errlen);
 }
 
+enum cs_rc cs_store_ticket_get(struct cs_store *s, const char *channel, const char *key,
+                               struct cs_ticket_row *out, char *err, size_t errlen)
+{
+    return s->ops->ticket_get(s, channel, key, out, err, errlen);
+}
+
+enum cs_rc cs_store_ticket_put(struct cs_store *s, struct cs_ticket_row *row, char *err,
+                               size_t errlen)
+{
+    time_t now = time(NULL);
+
+    if ((unsigned)row->state > CS_TICKET_CLOSED)
+        return cs_fail(err, errlen, CS_ERR_USAGE, "no ticket state number %d", (int)row->state);
+    /* The times as both backends store them, written back: 0 is now (a new
+     * ticket was last updated when it was opened), a ticket closed without
+     * a time was closed when last updated, and an open one has no
+     * closed_at. */
+    if (row->id == 0 && row->opened_at == 0)
+        row->opened_at = now;
+    if (row->updated_at == 0)
+        row->updated_at = row->id == 0 ? row->opened_at : now;
+    if (row->state == CS_TICKET_OPEN)
+        row->closed_at = 0;
+    else if (row->closed_at == 0)
+        row->closed_at = row->updated_at;
+    return s->ops->ticket_put(s, row, err, errlen);
+}
+
+enum cs_rc cs_store_ticket_list_open(struct cs_store *s, const char *channel,
+                                     const char *key_prefix,
+                                     void (*fn)(const struct cs_ticket_row *row, void *arg),
+                                     void *arg, char *err, size_t errlen)
+{
+    return s->ops->ticket_list_open(s, channel, key_prefix, fn, arg, err, errlen);
+}
+
 /* ---- rows ---------------------------------------------------------------- */
 
 void cs_network_clear(struct cs_network *net)
@@ -255,6 +293,7 @@ void cs_network_clear(struct cs_network *net)
     free(net->ports);
     free(net->snis);
     free(net->alert_to);
+    free(net->webhooks);
     memset(net, 0, sizeof(*net));
 }
 
@@ -303,7 +342,17 @@ void cs_alert_clear(struct cs_alert *alert)
     free(alert->recipients);
     free(alert->subject);
     free(alert->body);
+    free(alert->channels);
     memset(alert, 0, sizeof(*alert));
+}
+
+void cs_ticket_row_clear(struct cs_ticket_row *row)
+{
+    free(row->channel);
+    free(row->key);
+    free(row->remote_id);
+    free(row->remote_number);
+    memset(row, 0, sizeof(*row));
 }
 
 const char *cs_job_kind_name(enum cs_job_kind kind)
@@ -339,4 +388,14 @@ time_t cs_store_parse_time(const char *text)
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     return timegm(&tm);
+}
+
+bool cs_outbox_state_parse(const char *name, enum cs_outbox_state *out)
+{
+    for (int st = CS_OUTBOX_PENDING; st <= CS_OUTBOX_FAILED; st++)
+        if (name != NULL && strcmp(name, cs_outbox_state_name((enum cs_outbox_state)st)) == 0) {
+            *out = (enum cs_outbox_state)st;
+            return true;
+        }
+    return false;
 }

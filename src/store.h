@@ -47,8 +47,8 @@ struct cs_network {
     unsigned max_email_rows;
     bool auto_monitor;
     bool enabled;
-    char *webhooks; /* webhook channels that get the job summaries:
-                     * "webhook.oncall", space-separated; may be "" (v3) */
+    char *webhooks; /* names of the [webhook.NAME] sections that get the job
+                     * summaries ("oncall"), space-separated; may be "" (v3) */
 };
 void cs_network_clear(struct cs_network *net);
 
@@ -204,9 +204,10 @@ const char *cs_outbox_state_name(enum cs_outbox_state state); /* "pending" */
 
 struct cs_outbox_row {
     int64_t id;
-    char *idem_key; /* e.g. "job-17-email", "alert-3-<sha256>-2026-11-23" */
-    char *channel;  /* "email", "syslog" (notify.h) */
-    char *kind;     /* "discovery", "monitoring", "expiry", "endpoint_lost", "job_summary", ... */
+    char
+        *idem_key; /* e.g. "job-17.1795000000-email", "alert-3.1794000000-<sha256>-after-0-email" */
+    char *channel; /* "email", "syslog" (notify.h) */
+    char *kind;    /* "discovery", "monitoring", "expiry", "endpoint_lost", "job_summary", ... */
     int64_t job_id; /* the job that caused it, 0 for none */
     char *payload;  /* the message as JSON, in the channel's shape (notify.h) */
     enum cs_outbox_state state;
@@ -250,10 +251,12 @@ enum cs_rc cs_store_outbox_claim(struct cs_store *s, int64_t id, time_t now, tim
                                  const char *note, char *err, size_t errlen);
 /* Records the end of an attempt: state, next_attempt_at (pending only,
  * otherwise kept), sent_at (sent only, otherwise kept) and last_error (""
- * on success). A time of 0 means now. CS_ERR_NOT_FOUND for an unknown id. */
-enum cs_rc cs_store_outbox_finish(struct cs_store *s, int64_t id, enum cs_outbox_state state,
-                                  time_t next_attempt_at, time_t sent_at, const char *error,
-                                  char *err, size_t errlen);
+ * on success). A time of 0 means now. Only if the row still counts
+ * `attempts` attempts: CS_ERR_BUSY when another process has claimed it
+ * since (its lease ran out), or for an unknown id; nothing changes then. */
+enum cs_rc cs_store_outbox_finish(struct cs_store *s, int64_t id, unsigned attempts,
+                                  enum cs_outbox_state state, time_t next_attempt_at,
+                                  time_t sent_at, const char *error, char *err, size_t errlen);
 /* Makes a pending or failed message due now (state pending,
  * next_attempt_at = now) with a fresh count of attempts; last_error stays
  * until the next attempt. CS_ERR_NOT_FOUND for an unknown id, CS_ERR_USAGE
@@ -275,8 +278,8 @@ struct cs_alert {
     char *subject;              /* template */
     char *body;                 /* template */
     unsigned repeat_every_days; /* 0: report a certificate once */
-    char *channels;      /* ticketing and webhook channels, space-separated:
-                          * "ticketing.sdp webhook.oncall"; may be "" (v3) */
+    char *channels;             /* ticketing and webhook channels, space-separated:
+                                 * "ticketing.sdp webhook.oncall"; may be "" (v3) */
     time_t created_at;
     time_t last_run_at; /* 0: never run */
 };

@@ -62,9 +62,9 @@ struct cs_store_ops {
                               char *err, size_t errlen);
     enum cs_rc (*outbox_claim)(struct cs_store *s, int64_t id, time_t now, time_t lease_until,
                                const char *note, char *err, size_t errlen);
-    enum cs_rc (*outbox_finish)(struct cs_store *s, int64_t id, enum cs_outbox_state state,
-                                time_t next_attempt_at, time_t sent_at, const char *error,
-                                char *err, size_t errlen);
+    enum cs_rc (*outbox_finish)(struct cs_store *s, int64_t id, unsigned attempts,
+                                enum cs_outbox_state state, time_t next_attempt_at, time_t sent_at,
+                                const char *error, char *err, size_t errlen);
     enum cs_rc (*outbox_retry)(struct cs_store *s, int64_t id, time_t now, char *err,
                                size_t errlen);
     enum cs_rc (*alert_add)(struct cs_store *s, struct cs_alert *alert, char *err, size_t errlen);
@@ -80,11 +80,23 @@ struct cs_store_ops {
                                      time_t *reported_at, char *err, size_t errlen);
     enum cs_rc (*alert_reported_mark)(struct cs_store *s, int64_t alert_id, const char *sha256,
                                       time_t at, char *err, size_t errlen);
+
+    /* Schema version 3: tickets. */
+    enum cs_rc (*ticket_get)(struct cs_store *s, const char *channel, const char *key,
+                             struct cs_ticket_row *out, char *err, size_t errlen);
+    enum cs_rc (*ticket_put)(struct cs_store *s, struct cs_ticket_row *row, char *err,
+                             size_t errlen);
+    enum cs_rc (*ticket_list_open)(struct cs_store *s, const char *channel, const char *key_prefix,
+                                   void (*fn)(const struct cs_ticket_row *row, void *arg),
+                                   void *arg, char *err, size_t errlen);
 };
 
 struct cs_store {
     const struct cs_store_ops *ops;
 };
+
+/* The state of its wire name ("pending"); false for another text. */
+bool cs_outbox_state_parse(const char *name, enum cs_outbox_state *out);
 
 extern const struct cs_store_ops cs_store_sqlite_ops;
 extern const struct cs_store_ops cs_store_pg_ops;

@@ -130,4 +130,27 @@
     "  PRIMARY KEY (alert_id, cert_sha256)"                                                        \
     ");"
 
+/* Version 3: tickets and webhooks. The remote ticket of each problem in
+ * each ticketing channel, not unique on (channel, key): a problem that comes
+ * back after its ticket was closed gets a new row, and the newest row (the
+ * highest id) is the current one. Alerts name the ticketing and webhook
+ * channels they also go to ("ticketing.sdp webhook.oncall"), networks the
+ * webhooks that get their job summaries ("oncall"); both space-separated,
+ * '' for none. */
+#define CS_STORE_SCHEMA_V3(PK, BYTES)                                                              \
+    "CREATE TABLE tickets ("                                                                       \
+    "  id            " PK ","                                                                      \
+    "  channel       TEXT NOT NULL,"                                                               \
+    "  key           TEXT NOT NULL,"                                                               \
+    "  remote_id     TEXT NOT NULL,"                                                               \
+    "  remote_number TEXT NOT NULL DEFAULT '',"                                                    \
+    "  state         TEXT NOT NULL,"                                                               \
+    "  opened_at     TEXT NOT NULL,"                                                               \
+    "  updated_at    TEXT NOT NULL,"                                                               \
+    "  closed_at     TEXT"                                                                         \
+    ");"                                                                                           \
+    "CREATE INDEX tickets_channel_key ON tickets(channel, key);"                                   \
+    "ALTER TABLE alerts ADD COLUMN channels TEXT NOT NULL DEFAULT '';"                             \
+    "ALTER TABLE networks ADD COLUMN webhooks TEXT NOT NULL DEFAULT '';"
+
 #endif

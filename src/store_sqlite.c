@@ -39,14 +39,17 @@ static const char schema_v1[] =
 /* The steps from an empty database to CS_STORE_SCHEMA_VERSION, in order.
  * Step N turns a version N-1 database into version N; each runs in its own
  * transaction, after which schema_version holds N. The last entry must be
- * CS_STORE_SCHEMA_VERSION: version 2 is one more line here. */
+ * CS_STORE_SCHEMA_VERSION: version 4 is one more line here. */
 static const struct migration {
     int version;
     const char *sql;
 } migrations[] = {
     {1, schema_v1},
     {2, CS_STORE_SCHEMA_V2("INTEGER PRIMARY KEY", "BLOB")},
+    {3, CS_STORE_SCHEMA_V3("INTEGER PRIMARY KEY", "BLOB")},
 };
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CS_STORE_SCHEMA_VERSION,
+               "one migration step per schema version");
 
 /* ---- prepared statements -------------------------------------------------- */
 
@@ -54,7 +57,7 @@ static const struct migration {
  * below that take them apart; keep each list and its reader together. */
 #define NETWORK_COLS                                                                               \
     "id, name, description, ranges, excludes, ports, snis, alert_to, connect_timeout_ms, "         \
-    "download_timeout_ms, expiry_days, max_email_rows, auto_monitor, enabled"
+    "download_timeout_ms, expiry_days, max_email_rows, auto_monitor, enabled, webhooks"
 /* The eight counts are in the order of enum cs_status. */
 #define JOB_COLS                                                                                   \
     "j.id, j.network_id, j.kind, j.state, j.started_at, j.finished_at, j.endpoints_scanned, "      \
@@ -74,8 +77,10 @@ static const struct migration {
 /* network_name comes from a LEFT JOIN: NULL for an alert of every network. */
 #define ALERT_COLS                                                                                 \
     "a.id, a.name, a.days, a.network_id, n.name, a.recipients, a.syslog, a.subject, a.body, "      \
-    "a.repeat_every_days, a.created_at, a.last_run_at"
+    "a.repeat_every_days, a.created_at, a.last_run_at, a.channels"
 #define ALERT_FROM " FROM alerts a LEFT JOIN networks n ON n.id = a.network_id"
+#define TICKET_COLS                                                                                \
+    "id, channel, key, remote_id, remote_number, state, opened_at, updated_at, closed_at"
 
 enum stmt_id {
     ST_NETWORK_ADD,
@@ -111,18 +116,23 @@ enum stmt_id {
     ST_ALERT_RAN,
     ST_REPORTED_GET,
     ST_REPORTED_MARK,
+    ST_TICKET_GET,
+    ST_TICKET_ADD,
+    ST_TICKET_UPDATE,
+    ST_TICKET_LIST_OPEN,
     ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_NETWORK_ADD] = "INSERT INTO networks (name, description, ranges, excludes, ports, snis, "
                        "alert_to, connect_timeout_ms, download_timeout_ms, expiry_days, "
-                       "max_email_rows, auto_monitor, enabled, created_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                       "max_email_rows, auto_monitor, enabled, webhooks, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [ST_NETWORK_UPDATE] = "UPDATE networks SET name = ?1, description = ?2, ranges = ?3, "
                           "excludes = ?4, ports = ?5, snis = ?6, alert_to = ?7, "
                           "connect_timeout_ms = ?8, download_timeout_ms = ?9, expiry_days = ?10, "
-                          "max_email_rows = ?11, auto_monitor = ?12, enabled = ?13 WHERE id = ?14",
+                          "max_email_rows = ?11, auto_monitor = ?12, enabled = ?13, "
+                          "webhooks = ?14 WHERE id = ?15",
     [ST_NETWORK_REMOVE] = "DELETE FROM networks WHERE name = ?1",
     [ST_NETWORK_GET] = "SELECT " NETWORK_COLS " FROM networks WHERE name = ?1",
     [ST_NETWORK_LIST] = "SELECT " NETWORK_COLS " FROM networks ORDER BY name",
@@ -185,13 +195,13 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "WHERE id = ?1 AND state = 'pending' AND next_attempt_at <= ?2",
     [ST_OUTBOX_FINISH] = "UPDATE outbox SET state = ?2, last_error = ?3, "
                          "next_attempt_at = coalesce(?4, next_attempt_at), "
-                         "sent_at = coalesce(?5, sent_at) WHERE id = ?1",
+                         "sent_at = coalesce(?5, sent_at) WHERE id = ?1 AND attempts = ?6",
     [ST_OUTBOX_RETRY] = "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, attempts = 0 "
                         "WHERE id = ?1 AND state <> 'sent'",
     [ST_OUTBOX_SENT_AT] = "SELECT sent_at FROM outbox WHERE id = ?1",
     [ST_ALERT_ADD] = "INSERT INTO alerts (name, days, network_id, recipients, syslog, subject, "
-                     "body, repeat_every_days, created_at) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                     "body, repeat_every_days, created_at, channels) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
                      "ON CONFLICT (name) DO NOTHING RETURNING id",
     [ST_ALERT_GET] = "SELECT " ALERT_COLS ALERT_FROM " WHERE a.name = ?1",
     [ST_ALERT_LIST] = "SELECT " ALERT_COLS ALERT_FROM " ORDER BY a.name",
@@ -202,6 +212,19 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_REPORTED_MARK] = "INSERT INTO alert_reports (alert_id, cert_sha256, reported_at) "
                          "VALUES (?1, ?2, ?3) ON CONFLICT (alert_id, cert_sha256) "
                          "DO UPDATE SET reported_at = excluded.reported_at",
+    /* The newest row of (channel, key) is the current ticket. */
+    [ST_TICKET_GET] = "SELECT " TICKET_COLS " FROM tickets WHERE channel = ?1 AND key = ?2 "
+                      "ORDER BY id DESC LIMIT 1",
+    [ST_TICKET_ADD] = "INSERT INTO tickets (channel, key, remote_id, remote_number, state, "
+                      "opened_at, updated_at, closed_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_TICKET_UPDATE] = "UPDATE tickets SET remote_id = ?2, remote_number = ?3, state = ?4, "
+                         "updated_at = ?5, closed_at = ?6 WHERE id = ?1",
+    /* The prefix is compared with substr(), not LIKE: keys hold '_', and
+     * may hold '%'. */
+    [ST_TICKET_LIST_OPEN] = "SELECT " TICKET_COLS " FROM tickets WHERE state = 'open' "
+                            "AND (?1 IS NULL OR channel = ?1) "
+                            "AND (?2 IS NULL OR substr(key, 1, length(?2)) = ?2) ORDER BY id",
 };
 
 /* A network lock this store holds: the open lock file. */
@@ -373,6 +396,7 @@ static enum cs_rc read_network(struct sqlite_store *s, sqlite3_stmt *st, struct 
     net->max_email_rows = (unsigned)sqlite3_column_int64(st, 11);
     net->auto_monitor = sqlite3_column_int(st, 12) != 0;
     net->enabled = sqlite3_column_int(st, 13) != 0;
+    net->webhooks = col_dup(st, 14, &oom);
     if (oom) {
         cs_network_clear(net);
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading network %" PRId64,
@@ -503,18 +527,6 @@ static enum cs_rc read_endpoint(struct sqlite_store *s, sqlite3_stmt *st, int ba
     return CS_OK;
 }
 
-static bool outbox_state_parse(const char *text, enum cs_outbox_state *out)
-{
-    static const enum cs_outbox_state states[] = {CS_OUTBOX_PENDING, CS_OUTBOX_SENT,
-                                                  CS_OUTBOX_FAILED};
-    for (size_t i = 0; text != NULL && i < sizeof(states) / sizeof(states[0]); i++)
-        if (strcmp(text, cs_outbox_state_name(states[i])) == 0) {
-            *out = states[i];
-            return true;
-        }
-    return false;
-}
-
 /* Reads the OUTBOX_COLS. */
 static enum cs_rc read_outbox(struct sqlite_store *s, sqlite3_stmt *st, struct cs_outbox_row *row,
                               char *err, size_t errlen)
@@ -524,7 +536,7 @@ static enum cs_rc read_outbox(struct sqlite_store *s, sqlite3_stmt *st, struct c
 
     memset(row, 0, sizeof(*row));
     row->id = sqlite3_column_int64(st, 0);
-    if (!outbox_state_parse(state, &row->state))
+    if (!cs_outbox_state_parse(state, &row->state))
         return cs_fail(err, errlen, CS_ERR_STORE,
                        "inventory '%s': outbox message %" PRId64 " has unknown state '%s'", s->path,
                        row->id, state ? state : "");
@@ -565,9 +577,54 @@ static enum cs_rc read_alert(sqlite3_stmt *st, struct cs_alert *alert, char *err
     alert->repeat_every_days = (unsigned)sqlite3_column_int64(st, 9);
     alert->created_at = col_time(st, 10);
     alert->last_run_at = col_time(st, 11);
+    alert->channels = col_dup(st, 12, &oom);
     if (oom) {
         cs_alert_clear(alert);
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading alert %" PRId64,
+                       (int64_t)sqlite3_column_int64(st, 0));
+    }
+    return CS_OK;
+}
+
+static const char *ticket_state_name(enum cs_ticket_state state)
+{
+    return state == CS_TICKET_CLOSED ? "closed" : "open";
+}
+
+static bool ticket_state_parse(const char *text, enum cs_ticket_state *out)
+{
+    static const enum cs_ticket_state states[] = {CS_TICKET_OPEN, CS_TICKET_CLOSED};
+    for (size_t i = 0; text != NULL && i < sizeof(states) / sizeof(states[0]); i++)
+        if (strcmp(text, ticket_state_name(states[i])) == 0) {
+            *out = states[i];
+            return true;
+        }
+    return false;
+}
+
+/* Reads the TICKET_COLS. */
+static enum cs_rc read_ticket(struct sqlite_store *s, sqlite3_stmt *st, struct cs_ticket_row *row,
+                              char *err, size_t errlen)
+{
+    bool oom = false;
+    const char *state = (const char *)sqlite3_column_text(st, 5);
+
+    memset(row, 0, sizeof(*row));
+    row->id = sqlite3_column_int64(st, 0);
+    if (!ticket_state_parse(state, &row->state))
+        return cs_fail(err, errlen, CS_ERR_STORE,
+                       "inventory '%s': ticket %" PRId64 " has unknown state '%s'", s->path,
+                       row->id, state ? state : "");
+    row->channel = col_dup(st, 1, &oom);
+    row->key = col_dup(st, 2, &oom);
+    row->remote_id = col_dup(st, 3, &oom);
+    row->remote_number = col_dup(st, 4, &oom);
+    row->opened_at = col_time(st, 6);
+    row->updated_at = col_time(st, 7);
+    row->closed_at = col_time(st, 8);
+    if (oom) {
+        cs_ticket_row_clear(row);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading ticket %" PRId64,
                        (int64_t)sqlite3_column_int64(st, 0));
     }
     return CS_OK;
@@ -819,7 +876,7 @@ static enum cs_rc sqlite_exec(struct cs_store *base, const char *sql, char *err,
 
 /* ---- networks ------------------------------------------------------------- */
 
-/* Binds ?1..?13 of ST_NETWORK_ADD and ST_NETWORK_UPDATE. */
+/* Binds ?1..?14 of ST_NETWORK_ADD and ST_NETWORK_UPDATE. */
 static void bind_network(sqlite3_stmt *st, const struct cs_network *net)
 {
     bind_text(st, 1, net->name);
@@ -835,6 +892,7 @@ static void bind_network(sqlite3_stmt *st, const struct cs_network *net)
     sqlite3_bind_int64(st, 11, net->max_email_rows);
     sqlite3_bind_int(st, 12, net->auto_monitor);
     sqlite3_bind_int(st, 13, net->enabled);
+    bind_text(st, 14, net->webhooks);
 }
 
 static enum cs_rc sqlite_network_add(struct cs_store *base, struct cs_network *net, char *err,
@@ -848,7 +906,7 @@ static enum cs_rc sqlite_network_add(struct cs_store *base, struct cs_network *n
     if ((rc = stmt_get(s, ST_NETWORK_ADD, &st, err, errlen)) != CS_OK)
         return rc;
     bind_network(st, net);
-    bind_time(st, 14, 0, now);
+    bind_time(st, 15, 0, now);
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
             rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);
@@ -872,7 +930,7 @@ static enum cs_rc sqlite_network_update(struct cs_store *base, const struct cs_n
     if ((rc = stmt_get(s, ST_NETWORK_UPDATE, &st, err, errlen)) != CS_OK)
         return rc;
     bind_network(st, net);
-    sqlite3_bind_int64(st, 14, net->id);
+    sqlite3_bind_int64(st, 15, net->id);
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
             rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);
@@ -1535,7 +1593,7 @@ static enum cs_rc sqlite_outbox_claim(struct cs_store *base, int64_t id, time_t 
     return rc;
 }
 
-static enum cs_rc sqlite_outbox_finish(struct cs_store *base, int64_t id,
+static enum cs_rc sqlite_outbox_finish(struct cs_store *base, int64_t id, unsigned attempts,
                                        enum cs_outbox_state state, time_t next_attempt_at,
                                        time_t sent_at, const char *error, char *err, size_t errlen)
 {
@@ -1549,6 +1607,7 @@ static enum cs_rc sqlite_outbox_finish(struct cs_store *base, int64_t id,
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, cs_outbox_state_name(state), -1, SQLITE_STATIC);
     bind_text(st, 3, error);
+    sqlite3_bind_int64(st, 6, attempts);
     if (state == CS_OUTBOX_PENDING)
         bind_time(st, 4, next_attempt_at, next);
     else
@@ -1560,7 +1619,8 @@ static enum cs_rc sqlite_outbox_finish(struct cs_store *base, int64_t id,
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = db_fail(s, err, errlen, "cannot record an attempt of outbox message %" PRId64, id);
     else if (sqlite3_changes(s->db) == 0)
-        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no outbox message %" PRId64, id);
+        rc = cs_fail(err, errlen, CS_ERR_BUSY,
+                     "outbox message %" PRId64 " is unknown or was claimed again meanwhile", id);
     stmt_put(s, ST_OUTBOX_FINISH, st);
     return rc;
 }
@@ -1634,6 +1694,7 @@ static enum cs_rc sqlite_alert_add(struct cs_store *base, struct cs_alert *alert
     bind_text(st, 7, alert->body);
     sqlite3_bind_int64(st, 8, alert->repeat_every_days);
     alert->created_at = bind_time(st, 9, alert->created_at, created);
+    bind_text(st, 10, alert->channels);
     step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
         rc = cs_fail(err, errlen, CS_ERR_USAGE, "an alert named '%s' exists already", alert->name);
@@ -1780,6 +1841,127 @@ static enum cs_rc sqlite_alert_reported_mark(struct cs_store *base, int64_t aler
     return rc;
 }
 
+/* ---- tickets -------------------------------------------------------------- */
+
+static enum cs_rc sqlite_ticket_get(struct cs_store *base, const char *channel, const char *key,
+                                    struct cs_ticket_row *out, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_TICKET_GET, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, channel);
+    bind_text(st, 2, key);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = read_ticket(s, st, out, err, errlen);
+    else if (step == SQLITE_DONE)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no ticket for %s in %s", key, channel);
+    else
+        rc = db_fail(s, err, errlen, "cannot read the ticket for %s in %s", key, channel);
+    stmt_put(s, ST_TICKET_GET, st);
+    return rc;
+}
+
+/* closed_at binds as NULL while it is 0 (store.c settles the times). */
+static void bind_closed_at(sqlite3_stmt *st, int i, time_t closed_at, char *buf)
+{
+    if (closed_at != 0)
+        bind_time(st, i, closed_at, buf);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static enum cs_rc ticket_add(struct sqlite_store *s, struct cs_ticket_row *row, char *err,
+                             size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char opened[21], updated[21], closed[21];
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_TICKET_ADD, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, row->channel);
+    bind_text(st, 2, row->key);
+    bind_text(st, 3, row->remote_id);
+    bind_text(st, 4, row->remote_number);
+    sqlite3_bind_text(st, 5, ticket_state_name(row->state), -1, SQLITE_STATIC);
+    row->opened_at = bind_time(st, 6, row->opened_at, opened);
+    row->updated_at = bind_time(st, 7, row->updated_at, updated);
+    bind_closed_at(st, 8, row->closed_at, closed);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot record the ticket for %s in %s", row->key,
+                     row->channel);
+    else
+        row->id = sqlite3_last_insert_rowid(s->db);
+    stmt_put(s, ST_TICKET_ADD, st);
+    return rc;
+}
+
+static enum cs_rc ticket_update(struct sqlite_store *s, struct cs_ticket_row *row, char *err,
+                                size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char updated[21], closed[21];
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_TICKET_UPDATE, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, row->id);
+    bind_text(st, 2, row->remote_id);
+    bind_text(st, 3, row->remote_number);
+    sqlite3_bind_text(st, 4, ticket_state_name(row->state), -1, SQLITE_STATIC);
+    row->updated_at = bind_time(st, 5, row->updated_at, updated);
+    bind_closed_at(st, 6, row->closed_at, closed);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot update ticket %" PRId64, row->id);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no ticket %" PRId64, row->id);
+    stmt_put(s, ST_TICKET_UPDATE, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_ticket_put(struct cs_store *base, struct cs_ticket_row *row, char *err,
+                                    size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    return row->id == 0 ? ticket_add(s, row, err, errlen) : ticket_update(s, row, err, errlen);
+}
+
+static enum cs_rc sqlite_ticket_list_open(struct cs_store *base, const char *channel,
+                                          const char *key_prefix,
+                                          void (*fn)(const struct cs_ticket_row *row, void *arg),
+                                          void *arg, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    struct cs_ticket_row row;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_TICKET_LIST_OPEN, &st, err, errlen)) != CS_OK)
+        return rc;
+    if (channel != NULL)
+        sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 1);
+    bind_text_or_null(st, 2, key_prefix);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = read_ticket(s, st, &row, err, errlen)) != CS_OK)
+            goto out;
+        fn(&row, arg);
+        cs_ticket_row_clear(&row);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot list open tickets");
+out:
+    stmt_put(s, ST_TICKET_LIST_OPEN, st);
+    return rc;
+}
+
 const struct cs_store_ops cs_store_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -1815,4 +1997,7 @@ const struct cs_store_ops cs_store_sqlite_ops = {
     .alert_ran = sqlite_alert_ran,
     .alert_reported_get = sqlite_alert_reported_get,
     .alert_reported_mark = sqlite_alert_reported_mark,
+    .ticket_get = sqlite_ticket_get,
+    .ticket_put = sqlite_ticket_put,
+    .ticket_list_open = sqlite_ticket_list_open,
 };

@@ -24,6 +24,7 @@ int cs_cmd_certs(int argc, char **argv);
 int cs_cmd_config(int argc, char **argv);
 int cs_cmd_test_email(int argc, char **argv);
 int cs_cmd_test_syslog(int argc, char **argv);
+int cs_cmd_test_channel(int argc, char **argv);
 int cs_cmd_alert(int argc, char **argv);
 int cs_cmd_outbox(int argc, char **argv);
 

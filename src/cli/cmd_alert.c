@@ -1,6 +1,7 @@
 /* certsweep alert add|list|show|remove|run */
 #include "alert.h"
 #include "cli.h"
+#include "config.h"
 #include "listing.h"
 #include "store.h"
 #include "template.h"
@@ -14,6 +15,7 @@
 
 static const char alert_help[] =
     "usage: certsweep alert add NAME --days N [--network NAME] [--to EMAIL...] [--syslog]\n"
+    "                           [--ticket NAME...] [--webhook NAME...]\n"
     "                           [--subject TEMPLATE] [--body-file FILE] [--repeat-every DAYS]\n"
     "       certsweep alert list [--format table|jsonl|csv]\n"
     "       certsweep alert show NAME\n"
@@ -22,7 +24,10 @@ static const char alert_help[] =
     "\n"
     "An expiration alert finds the certificates of the inventory (of one network,\n"
     "or all) that expire within N days or have expired, and sends one message per\n"
-    "certificate: an email to --to, and with --syslog a syslog message. A run\n"
+    "certificate: an email to --to, with --syslog a syslog message, a ticket in\n"
+    "each --ticket channel ([ticketing.NAME] of the config) and an event to each\n"
+    "--webhook channel ([webhook.NAME]). A ticket of a certificate that is no\n"
+    "longer found (renewed) is closed by the next run. A run\n"
     "reports only certificates this alert has not reported before; a renewed\n"
     "certificate is a new one; --repeat-every DAYS reports an unrenewed one again\n"
     "every DAYS days. 'alert run' without NAME runs every alert, then delivers\n"
@@ -90,17 +95,33 @@ static char *read_file(const char *path)
     return text;
 }
 
+/* An alert's --ticket/--webhook NAME must be a section of the
+ * configuration: a typo is an error now, not a message that waits for
+ * ever. Returns an exit status. */
+static int check_channel(const char *opt, const char *prefix, const char *name)
+{
+    const struct cs_config *cfg = cs_cli_config("alert");
+    if (cfg == NULL)
+        return CS_EXIT_USAGE;
+    if (cs_config_remote(cfg, strcmp(prefix, "webhook.") == 0, name) == NULL) {
+        fprintf(stderr, "certsweep alert: %s %s: no [%s%s] section in %s\n", opt, name, prefix,
+                name, cs_cli_config_path());
+        return CS_EXIT_USAGE;
+    }
+    return CS_EXIT_OK;
+}
+
 static int add(struct cs_store *store, int argc, char **argv)
 {
     struct cs_alert alert = {.name = argv[0]};
     const char *network = NULL, *subject = CS_ALERT_SUBJECT, *body_file = NULL;
-    char *recipients = calloc(1, 1), *body = NULL;
+    char *recipients = calloc(1, 1), *channels = calloc(1, 1), *body = NULL;
     bool have_days = false;
     char err[CS_ERRLEN];
     int status = CS_EXIT_USAGE;
 
-    if (recipients == NULL)
-        goto out;
+    if (recipients == NULL || channels == NULL)
+        goto nomem;
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         bool has_value = i + 1 < argc;
@@ -124,15 +145,24 @@ static int add(struct cs_store *store, int argc, char **argv)
             body_file = argv[++i];
         } else if (strcmp(opt, "--syslog") == 0) {
             alert.syslog = true;
-        } else if (strcmp(opt, "--to") == 0 && has_value) {
-            /* --to takes every word up to the next option. */
+        } else if ((strcmp(opt, "--to") == 0 || strcmp(opt, "--ticket") == 0 ||
+                    strcmp(opt, "--webhook") == 0) &&
+                   has_value) {
+            /* These take every word up to the next option. */
+            char **list = strcmp(opt, "--to") == 0 ? &recipients : &channels;
+            const char *prefix = strcmp(opt, "--ticket") == 0    ? "ticketing."
+                                 : strcmp(opt, "--webhook") == 0 ? "webhook."
+                                                                 : "";
             while (i + 1 < argc && argv[i + 1][0] != '-') {
-                size_t len = strlen(recipients), add_len = strlen(argv[++i]);
-                char *grown = realloc(recipients, len + add_len + 2);
-                if (grown == NULL)
+                const char *word = argv[++i];
+                if (*prefix != '\0' && check_channel(opt, prefix, word) != CS_EXIT_OK)
                     goto out;
-                recipients = grown;
-                sprintf(recipients + len, "%s%s", len ? " " : "", argv[i]);
+                size_t len = strlen(*list), add_len = strlen(prefix) + strlen(word);
+                char *grown = realloc(*list, len + add_len + 2);
+                if (grown == NULL)
+                    goto nomem;
+                *list = grown;
+                sprintf(*list + len, "%s%s%s", len ? " " : "", prefix, word);
             }
         } else {
             status = usage_error("unexpected '%s' (or a missing value)", opt);
@@ -149,6 +179,7 @@ static int add(struct cs_store *store, int argc, char **argv)
         goto out;
     }
     alert.recipients = recipients;
+    alert.channels = channels;
     alert.subject = (char *)subject;
     alert.body = body ? body : (char *)CS_ALERT_BODY;
     if (cs_alert_validate(&alert, err, sizeof(err)) != CS_OK) {
@@ -175,10 +206,13 @@ static int add(struct cs_store *store, int argc, char **argv)
     printf("alert %s added: certificates expiring within %u days%s%s\n", alert.name, alert.days,
            network ? " on " : "", network ? network : "");
     status = CS_EXIT_OK;
+    goto out;
+nomem:
+    fprintf(stderr, "certsweep alert: out of memory\n");
+    status = CS_EXIT_RUNTIME;
 out:
-    if (recipients == NULL)
-        fprintf(stderr, "certsweep alert: out of memory\n");
     free(recipients);
+    free(channels);
     free(body);
     return status;
 }
@@ -200,6 +234,7 @@ static void print_alert(const struct cs_alert *a, void *arg)
                             a->network_name ? a->network_name : "(all)",
                             a->recipients[0] ? a->recipients : NULL,
                             a->syslog ? "yes" : "no",
+                            a->channels[0] ? a->channels : NULL,
                             a->repeat_every_days ? repeat : NULL,
                             last[0] ? last : NULL};
     cs_listing_emit(arg, values);
@@ -215,6 +250,7 @@ static void show_alert(const struct cs_alert *a)
     printf("network         %s\n", a->network_name ? a->network_name : "(all)");
     printf("to              %s\n", a->recipients[0] ? a->recipients : "-");
     printf("syslog          %s\n", a->syslog ? "yes" : "no");
+    printf("channels        %s\n", a->channels[0] ? a->channels : "-");
     if (a->repeat_every_days)
         printf("repeat every    %u days\n", a->repeat_every_days);
     else
@@ -283,7 +319,8 @@ static void collect_alert(const struct cs_alert *a, void *arg)
     copy->recipients = strdup(a->recipients);
     copy->subject = strdup(a->subject);
     copy->body = strdup(a->body);
-    if (!copy->name || !copy->recipients || !copy->subject || !copy->body ||
+    copy->channels = strdup(a->channels);
+    if (!copy->name || !copy->recipients || !copy->subject || !copy->body || !copy->channels ||
         (a->network_name && !copy->network_name))
         v->nomem = true;
 }

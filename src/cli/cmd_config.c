@@ -54,6 +54,83 @@ static void print_syslog(const struct cs_syslog_config *sl)
     printf(", timeout %us\n", sl->timeout_ms / 1000);
 }
 
+/* Where a secret came from, never its value: "authtoken in the file",
+ * "password from password_file", "pat from $CERTSWEEP_TICKETING_JIRA_PAT". */
+static void print_secret_source(const struct cs_secret_source *s)
+{
+    if (strcmp(s->from, s->key) == 0)
+        printf("%s in the file", s->key);
+    else if (strncmp(s->from, "CERTSWEEP_", 10) == 0)
+        printf("%s from $%s", s->key, s->from);
+    else
+        printf("%s from %s", s->key, s->from);
+}
+
+/* The URL as it may be shown: Slack and Teams webhook URLs carry their
+ * secret in the path, so only the scheme and host are printed. */
+static void print_url(const struct cs_remote_config *r)
+{
+    const char *host = strstr(r->url, "://");
+    size_t n;
+
+    if (r->type != CS_REMOTE_SLACK && r->type != CS_REMOTE_TEAMS) {
+        printf("%s", r->url);
+        return;
+    }
+    host = host ? host + 3 : r->url;
+    n = (size_t)(host - r->url) + strcspn(host, "/");
+    printf("%.*s/... (the path, which holds the webhook's secret, is not shown)", (int)n, r->url);
+}
+
+static const char *const type_names[] = {
+    [CS_REMOTE_SERVICEDESKPLUS] = "servicedeskplus",
+    [CS_REMOTE_SERVICENOW] = "servicenow",
+    [CS_REMOTE_JIRA] = "jira",
+    [CS_REMOTE_PAGERDUTY] = "pagerduty",
+    [CS_REMOTE_SLACK] = "slack",
+    [CS_REMOTE_TEAMS] = "teams",
+    [CS_REMOTE_GENERIC] = "generic",
+};
+
+/* One line per [ticketing.NAME] or [webhook.NAME] section. */
+static void print_remote(const struct cs_remote_config *r)
+{
+    bool any = false;
+
+    printf("%s: %s, ", r->channel, type_names[r->type]);
+    print_url(r);
+    if (strncasecmp(r->url, "http:", 5) == 0)
+        printf(" (plain http: not encrypted)");
+    if (r->auth == NULL) {
+        printf(", no authentication");
+    } else {
+        printf(", auth %s", r->auth);
+        if (r->username != NULL)
+            printf(" as %s", r->username);
+        else if (r->email != NULL)
+            printf(" as %s", r->email);
+        for (size_t i = 0; i < CS_REMOTE_MAX_SECRETS; i++) {
+            if (r->secrets[i].key == NULL)
+                continue;
+            printf(any ? ", " : " (");
+            print_secret_source(&r->secrets[i]);
+            any = true;
+        }
+        if (any)
+            printf(")");
+        if (r->oauth_token_url != NULL)
+            printf(", token URL %s", r->oauth_token_url);
+    }
+    if (r->project != NULL)
+        printf(", project %s", r->project);
+    if (r->ca_file != NULL)
+        printf(", CA file %s", r->ca_file);
+    printf(", timeout %us", r->timeout_ms / 1000);
+    if (!r->is_webhook)
+        printf(", close_resolved %s", r->close_resolved ? "yes" : "no");
+    printf("\n");
+}
+
 static int check(void)
 {
     const struct cs_config *cfg = cs_cli_config("config check");
@@ -70,6 +147,9 @@ static int check(void)
         print_syslog(&cfg->syslog);
     printf("outbox: max_attempts %u, retry after %us doubling up to %us\n",
            cfg->outbox.max_attempts, cfg->outbox.retry_min_s, cfg->outbox.retry_max_s);
+    for (size_t i = 0; i < cfg->nremotes; i++)
+        print_remote(&cfg->remotes[i]);
+    printf("certsweep: url %s\n", cfg->public_url ? cfg->public_url : "(none)");
     return CS_EXIT_OK;
 }
 

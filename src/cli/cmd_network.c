@@ -1,5 +1,6 @@
 /* certsweep network add|list|show|edit|remove|enable|disable */
 #include "cli.h"
+#include "config.h"
 #include "network.h"
 #include "store.h"
 
@@ -27,6 +28,8 @@ static const char network_help[] =
     "  --expiry-days X           a certificate expiring within X days needs\n"
     "                            attention (default 30)\n"
     "  --alert-to EMAIL...       who gets the discovery and monitoring emails\n"
+    "  --webhook NAME...         [webhook.NAME] sections of the config that get\n"
+    "                            the job summaries\n"
     "  --auto-monitor            monitor every endpoint that returns a certificate\n"
     "  --no-auto-monitor         (edit) stop doing so\n"
     "  --max-email-rows N        rows of each grid in reports (default 50)\n"
@@ -44,6 +47,7 @@ static const struct net_option {
     {"--exclude", OPT_LIST, offsetof(struct cs_network, excludes)},
     {"--sni", OPT_LIST, offsetof(struct cs_network, snis)},
     {"--alert-to", OPT_LIST, offsetof(struct cs_network, alert_to)},
+    {"--webhook", OPT_LIST, offsetof(struct cs_network, webhooks)},
     {"--ports", OPT_TEXT, offsetof(struct cs_network, ports)},
     {"--description", OPT_TEXT, offsetof(struct cs_network, description)},
     {"--connect-timeout", OPT_NUMBER, offsetof(struct cs_network, connect_timeout_ms)},
@@ -76,6 +80,30 @@ static char *join(char **argv, int from, int to)
 }
 
 /* Applies the options in argv to net. Returns 0 or an exit status. */
+/* Every --webhook NAME must be a [webhook.NAME] of the configuration, so
+ * that a typo is an error now rather than events that wait for ever. */
+static int check_webhooks(const char *names)
+{
+    char msg[CS_ERRLEN], *list = strdup(names ? names : "");
+    const struct cs_config *cfg = NULL;
+    int status = 0;
+
+    if (list == NULL)
+        return fail("out of memory");
+    for (char *save = NULL, *n = strtok_r(list, " ", &save); n && status == 0;
+         n = strtok_r(NULL, " ", &save)) {
+        if (cfg == NULL && (cfg = cs_cli_config("network")) == NULL) {
+            status = CS_EXIT_USAGE;
+        } else if (cs_config_remote(cfg, true, n) == NULL) {
+            snprintf(msg, sizeof(msg), "--webhook %s: no [webhook.%s] section in %s", n, n,
+                     cs_cli_config_path());
+            status = fail(msg);
+        }
+    }
+    free(list);
+    return status;
+}
+
 static int apply_options(struct cs_network *net, int argc, char **argv)
 {
     char msg[CS_ERRLEN];
@@ -130,14 +158,14 @@ static int apply_options(struct cs_network *net, int argc, char **argv)
         }
         i = end;
     }
-    return 0;
+    return check_webhooks(net->webhooks);
 }
 
 /* Replaces NULL text fields by "" so that every field has a value. */
 static bool fill_defaults(struct cs_network *net)
 {
-    char **texts[] = {&net->description, &net->ranges, &net->excludes,
-                      &net->ports,       &net->snis,   &net->alert_to};
+    char **texts[] = {&net->description, &net->ranges,   &net->excludes, &net->ports,
+                      &net->snis,        &net->alert_to, &net->webhooks};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         if (*texts[i] == NULL && (*texts[i] = strdup(i == 3 ? "443" : "")) == NULL)
             return false;
@@ -164,6 +192,7 @@ static void show_network(const struct cs_network *n)
     printf("download timeout  %u ms\n", n->download_timeout_ms);
     printf("expiry days       %u\n", n->expiry_days);
     printf("alert to          %s\n", n->alert_to);
+    printf("webhooks          %s\n", n->webhooks);
     printf("auto monitor      %s\n", n->auto_monitor ? "yes" : "no");
     printf("max email rows    %u\n", n->max_email_rows);
 }

@@ -23,6 +23,7 @@ static const struct {
     {"config", cs_cmd_config, "config check: validate the configuration file"},
     {"test-email", cs_cmd_test_email, "send a test email to check the [smtp] setup"},
     {"test-syslog", cs_cmd_test_syslog, "send a test syslog message to check [syslog]"},
+    {"test-channel", cs_cmd_test_channel, "send a test ticket or webhook event to check a channel"},
 };
 
 /* "--NAME VALUE" or "--NAME=VALUE" at argv[1]: returns the value (and

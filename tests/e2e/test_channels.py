@@ -146,7 +146,7 @@ def check_test_message(t, conf, sink, mail, to):
     equal("MIME-Version", str(m["MIME-Version"]), "1.0")
     key = str(m["X-Certsweep-Idempotency-Key"])
     expect(TEST_KEY.match(key), f"idempotency key {key!r}")
-    equal("Message-ID", str(m["Message-ID"]), f"<{key}@certsweep>")
+    equal("Message-ID", str(m["Message-ID"]), f"<{key}@example.com>")
     date = email.utils.parsedate_to_datetime(str(m["Date"]))
     expect(date.tzinfo is not None and abs(date.timestamp() - time.time()) < 120,
            f"Date {m['Date']!r} is not now")

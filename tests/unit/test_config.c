@@ -542,14 +542,16 @@ static void test_unknown_section_names_its_line(void **state)
 {
     struct fixture *fx = *state;
     expect_error(fx, parse(fx, "[smtp]\nurl = smtp://h\nfrom = a@b\n[email]\n"),
-                 "t.conf:4: unknown section [email]; valid sections: [smtp], [syslog], [outbox]");
+                 "t.conf:4: unknown section [email]; valid sections: [smtp], [syslog], [outbox], "
+                 "[certsweep], [ticketing.NAME], [webhook.NAME]");
 }
 
 static void test_empty_unknown_section_is_refused(void **state)
 {
     struct fixture *fx = *state;
     expect_error(fx, parse(fx, "; only a header\n[mail]\n"),
-                 "t.conf:2: unknown section [mail]; valid sections: [smtp], [syslog], [outbox]");
+                 "t.conf:2: unknown section [mail]; valid sections: [smtp], [syslog], [outbox], "
+                 "[certsweep], [ticketing.NAME], [webhook.NAME]");
 }
 
 static void test_duplicate_key_is_refused(void **state)
@@ -582,8 +584,8 @@ static void test_key_outside_a_section_is_refused(void **state)
 {
     struct fixture *fx = *state;
     expect_error(fx, parse(fx, "url = smtp://h\n[smtp]\n"),
-                 "t.conf:1: 'url' is outside any section: start with [smtp], [syslog] or "
-                 "[outbox]");
+                 "t.conf:1: 'url' is outside any section: start with [smtp], [syslog], [outbox], "
+                 "[certsweep], [ticketing.NAME] or [webhook.NAME]");
 }
 
 static void test_line_without_equals_names_its_line(void **state)
@@ -816,8 +818,8 @@ static void test_world_readable_file_with_a_password_is_refused(void **state)
         fx, "certsweep.conf", "[smtp]\nurl = smtp://h\nfrom = a@b\npassword = " SECRET "\n", 0644);
     char want[PATH_MAX + 256];
     snprintf(want, sizeof(want),
-             "%s: holds a password but is readable by others (mode 0644); chmod 600 it or use "
-             "password_file",
+             "%s:4: [smtp] password: the file holds this secret but is readable by others (mode "
+             "0644); chmod 600 it or use password_file",
              path);
     expect_error(fx, cs_config_load(path, &fx->cfg, fx->err, sizeof(fx->err)), want);
     assert_null(strstr(fx->err, SECRET));

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "store.h"
-#include "store_schema.h" /* the version 1 DDL, to make an inventory of the previous binary */
+#include "store_schema.h" /* the DDL of earlier versions, to make inventories of earlier binaries */
 
 #include <errno.h>
 #include <ftw.h>
@@ -221,6 +221,7 @@ static void fill_network(struct cs_network *net, const char *name)
     net->max_email_rows = 50;
     net->auto_monitor = true;
     net->enabled = true;
+    net->webhooks = xstrdup("oncall");
 }
 
 /* Adds a network with the fields of fill_network() and returns its id. */
@@ -309,6 +310,16 @@ static void seen_network(const struct cs_network *net, void *arg)
     struct seen *seen = arg;
     assert_true(seen->n < 16);
     snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s", net->name);
+    seen->ids[seen->n++] = net->id;
+}
+
+/* "name=webhooks", to check that listings read them. */
+static void seen_network_webhooks(const struct cs_network *net, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    assert_non_null(net->webhooks);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s=%s", net->name, net->webhooks);
     seen->ids[seen->n++] = net->id;
 }
 
@@ -404,6 +415,7 @@ static void fill_alert(struct cs_alert *alert, const char *name, int64_t network
     alert->subject = xstrdup("SSL Certificate {cn} expiry");
     alert->body = xstrdup("{cn} expires on {not_after}\n");
     alert->repeat_every_days = 7;
+    alert->channels = xstrdup("ticketing.sdp webhook.oncall");
     alert->created_at = T0;
 }
 
@@ -430,6 +442,54 @@ static void seen_alert(const struct cs_alert *alert, void *arg)
     seen->ids[seen->n++] = alert->id;
 }
 
+/* Puts a new ticket of (channel, key), open and opened at `at`; returns its
+ * id. */
+static int64_t open_ticket(struct fixture *fx, const char *channel, const char *key, time_t at)
+{
+    struct cs_ticket_row row = {0};
+    row.channel = (char *)channel;
+    row.key = (char *)key;
+    row.remote_id = (char *)"r-1";
+    row.remote_number = (char *)"INC-1";
+    row.state = CS_TICKET_OPEN;
+    row.opened_at = at;
+    row.updated_at = at;
+    if (cs_store_ticket_put(fx->store, &row, fx->err, sizeof(fx->err)) != CS_OK)
+        fail_msg("ticket_put(%s, %s): %s", channel, key, fx->err);
+    assert_true(row.id > 0);
+    return row.id;
+}
+
+/* Closes the ticket of (channel, key) at `at`, through get and put. */
+static void close_ticket(struct fixture *fx, const char *channel, const char *key, time_t at)
+{
+    struct cs_ticket_row row;
+    ASSERT_OK(fx, cs_store_ticket_get(fx->store, channel, key, &row, fx->err, sizeof(fx->err)));
+    row.state = CS_TICKET_CLOSED;
+    row.updated_at = at;
+    row.closed_at = at;
+    ASSERT_OK(fx, cs_store_ticket_put(fx->store, &row, fx->err, sizeof(fx->err)));
+    cs_ticket_row_clear(&row);
+}
+
+static void seen_ticket(const struct cs_ticket_row *row, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    assert_int_equal(row->state, CS_TICKET_OPEN);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s %s", row->channel, row->key);
+    seen->ids[seen->n++] = row->id;
+}
+
+static struct seen list_open_tickets(struct fixture *fx, const char *channel, const char *prefix)
+{
+    struct seen seen = {0};
+    if (cs_store_ticket_list_open(fx->store, channel, prefix, seen_ticket, &seen, fx->err,
+                                  sizeof(fx->err)) != CS_OK)
+        fail_msg("ticket_list_open: %s", fx->err);
+    return seen;
+}
+
 /* ---- networks ------------------------------------------------------------- */
 
 static void test_network_add_then_get_returns_every_field(void **state)
@@ -453,6 +513,7 @@ static void test_network_add_then_get_returns_every_field(void **state)
     assert_int_equal(net.max_email_rows, 50);
     assert_true(net.auto_monitor);
     assert_true(net.enabled);
+    assert_string_equal(net.webhooks, "oncall");
     cs_network_clear(&net);
 }
 
@@ -537,6 +598,51 @@ static void test_network_unknown_name_is_refused(void **state)
                      CS_ERR_USAGE);
     assert_string_equal(fx->err, "no network named 'nope'");
     cs_network_clear(&net);
+}
+
+static void test_network_webhooks_round_trip_and_default_to_empty(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_network net;
+    struct seen seen = {0};
+
+    /* NULL is stored as "", and read back as "". */
+    fill_network(&net, "quiet");
+    free(net.webhooks);
+    net.webhooks = NULL;
+    ASSERT_OK(fx, cs_store_network_add(fx->store, &net, fx->err, sizeof(fx->err)));
+    cs_network_clear(&net);
+    ASSERT_OK(fx, cs_store_network_get(fx->store, "quiet", &net, fx->err, sizeof(fx->err)));
+    assert_non_null(net.webhooks);
+    assert_string_equal(net.webhooks, "");
+
+    /* update writes them... */
+    free(net.webhooks);
+    net.webhooks = xstrdup("oncall chat");
+    ASSERT_OK(fx, cs_store_network_update(fx->store, &net, fx->err, sizeof(fx->err)));
+    cs_network_clear(&net);
+    ASSERT_OK(fx, cs_store_network_get(fx->store, "quiet", &net, fx->err, sizeof(fx->err)));
+    assert_string_equal(net.webhooks, "oncall chat");
+
+    /* ...and clears them with NULL. */
+    free(net.webhooks);
+    net.webhooks = NULL;
+    ASSERT_OK(fx, cs_store_network_update(fx->store, &net, fx->err, sizeof(fx->err)));
+    cs_network_clear(&net);
+    assert_int_equal(count_rows(fx, "networks WHERE webhooks = ''"), 1);
+
+    /* list reads them too. */
+    add_network(fx, "loud");
+    ASSERT_OK(fx, cs_store_network_get(fx->store, "loud", &net, fx->err, sizeof(fx->err)));
+    free(net.webhooks);
+    net.webhooks = xstrdup("chat");
+    ASSERT_OK(fx, cs_store_network_update(fx->store, &net, fx->err, sizeof(fx->err)));
+    cs_network_clear(&net);
+    ASSERT_OK(fx, cs_store_network_list(fx->store, seen_network_webhooks, &seen, fx->err,
+                                        sizeof(fx->err)));
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.what[0], "loud=chat");
+    assert_string_equal(seen.what[1], "quiet=");
 }
 
 static void test_network_remove_takes_its_jobs_and_endpoints(void **state)
@@ -1064,10 +1170,10 @@ static void test_outbox_list_filters_by_state_due_and_limit(void **state)
     int64_t m4 = add_message(fx, "m4", 0, T0 + 30);
     struct seen seen;
 
-    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, m3, CS_OUTBOX_SENT, 0, T0 + 25, "", fx->err,
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, m3, 0, CS_OUTBOX_SENT, 0, T0 + 25, "", fx->err,
                                          sizeof(fx->err)));
-    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, m4, CS_OUTBOX_FAILED, 0, 0, "refused", fx->err,
-                                         sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, m4, 0, CS_OUTBOX_FAILED, 0, 0, "refused",
+                                         fx->err, sizeof(fx->err)));
 
     /* Everything, oldest first. */
     seen = list_messages(fx, 0, 0, 0);
@@ -1237,7 +1343,7 @@ static void test_outbox_finish_records_sent_pending_and_failed(void **state)
 
     ASSERT_OK(
         fx, cs_store_outbox_claim(fx->store, sent, T0, T0 + 600, "note", fx->err, sizeof(fx->err)));
-    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, sent, CS_OUTBOX_SENT, T0 + 999, T0 + 3, "",
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, sent, 1, CS_OUTBOX_SENT, T0 + 999, T0 + 3, "",
                                          fx->err, sizeof(fx->err)));
     ASSERT_OK(fx, cs_store_outbox_get(fx->store, sent, &got, fx->err, sizeof(fx->err)));
     assert_int_equal(got.state, CS_OUTBOX_SENT);
@@ -1249,7 +1355,7 @@ static void test_outbox_finish_records_sent_pending_and_failed(void **state)
 
     ASSERT_OK(fx, cs_store_outbox_claim(fx->store, again, T0, T0 + 600, "note", fx->err,
                                         sizeof(fx->err)));
-    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, again, CS_OUTBOX_PENDING, T0 + 60, T0 + 4,
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, again, 1, CS_OUTBOX_PENDING, T0 + 60, T0 + 4,
                                          "smtp: 451 try later", fx->err, sizeof(fx->err)));
     ASSERT_OK(fx, cs_store_outbox_get(fx->store, again, &got, fx->err, sizeof(fx->err)));
     assert_int_equal(got.state, CS_OUTBOX_PENDING);
@@ -1261,7 +1367,7 @@ static void test_outbox_finish_records_sent_pending_and_failed(void **state)
     assert_int_equal(list_messages(fx, 0, T0 + 59, 0).n, 1); /* "failed" only */
     assert_int_equal(list_messages(fx, 0, T0 + 60, 0).n, 2);
 
-    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, failed, CS_OUTBOX_FAILED, T0 + 60, 0,
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, failed, 0, CS_OUTBOX_FAILED, T0 + 60, 0,
                                          "smtp: 550 no such user", fx->err, sizeof(fx->err)));
     ASSERT_OK(fx, cs_store_outbox_get(fx->store, failed, &got, fx->err, sizeof(fx->err)));
     assert_int_equal(got.state, CS_OUTBOX_FAILED);
@@ -1281,8 +1387,8 @@ static void test_outbox_retry_of_a_failed_message_makes_it_due_with_no_attempts(
     for (int i = 0; i < 3; i++)
         ASSERT_OK(fx, cs_store_outbox_claim(fx->store, id, T0 + i * 700, T0 + i * 700 + 600, "note",
                                             fx->err, sizeof(fx->err)));
-    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, CS_OUTBOX_FAILED, 0, 0, "refused", fx->err,
-                                         sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, 3, CS_OUTBOX_FAILED, 0, 0, "refused",
+                                         fx->err, sizeof(fx->err)));
 
     ASSERT_OK(fx, cs_store_outbox_retry(fx->store, id, T0 + DAY, fx->err, sizeof(fx->err)));
     ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
@@ -1303,13 +1409,36 @@ static void test_outbox_retry_of_a_pending_message_makes_it_due_now(void **state
 
     ASSERT_OK(fx,
               cs_store_outbox_claim(fx->store, id, T0, T0 + 600, "note", fx->err, sizeof(fx->err)));
-    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, CS_OUTBOX_PENDING, T0 + 3600, 0, "timeout",
-                                         fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, 1, CS_OUTBOX_PENDING, T0 + 3600, 0,
+                                         "timeout", fx->err, sizeof(fx->err)));
     ASSERT_OK(fx, cs_store_outbox_retry(fx->store, id, T0 + 60, fx->err, sizeof(fx->err)));
     ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
     assert_int_equal(got.state, CS_OUTBOX_PENDING);
     assert_int_equal(got.attempts, 0);
     assert_int_equal(got.next_attempt_at, T0 + 60);
+    cs_outbox_row_clear(&got);
+}
+
+static void test_outbox_finish_after_another_claim_changes_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t id = add_message(fx, "m1", 0, T0);
+    struct cs_outbox_row got;
+
+    /* Process A claims, its lease runs out, process B claims and sends. */
+    ASSERT_OK(fx,
+              cs_store_outbox_claim(fx->store, id, T0, T0 + 600, "a", fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_claim(fx->store, id, T0 + 700, T0 + 1300, "b", fx->err,
+                                        sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, 2, CS_OUTBOX_SENT, 0, T0 + 701, "", fx->err,
+                                         sizeof(fx->err)));
+    /* A's late result must not undo B's. */
+    assert_int_equal(cs_store_outbox_finish(fx->store, id, 1, CS_OUTBOX_PENDING, T0 + 800, 0,
+                                            "timeout", fx->err, sizeof(fx->err)),
+                     CS_ERR_BUSY);
+    ASSERT_OK(fx, cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.state, CS_OUTBOX_SENT);
+    assert_string_equal(got.last_error, "");
     cs_outbox_row_clear(&got);
 }
 
@@ -1320,7 +1449,7 @@ static void test_outbox_retry_of_a_sent_message_is_refused(void **state)
     struct cs_outbox_row got;
     char expected[128];
 
-    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, CS_OUTBOX_SENT, 0, T0 + 5, "", fx->err,
+    ASSERT_OK(fx, cs_store_outbox_finish(fx->store, id, 0, CS_OUTBOX_SENT, 0, T0 + 5, "", fx->err,
                                          sizeof(fx->err)));
     assert_int_equal(cs_store_outbox_retry(fx->store, id, T0 + DAY, fx->err, sizeof(fx->err)),
                      CS_ERR_USAGE);
@@ -1343,10 +1472,9 @@ static void test_outbox_unknown_id_is_not_found(void **state)
     assert_int_equal(cs_store_outbox_get(fx->store, id, &got, fx->err, sizeof(fx->err)),
                      CS_ERR_NOT_FOUND);
     assert_string_equal(fx->err, expected);
-    assert_int_equal(
-        cs_store_outbox_finish(fx->store, id, CS_OUTBOX_SENT, 0, T0, "", fx->err, sizeof(fx->err)),
-        CS_ERR_NOT_FOUND);
-    assert_string_equal(fx->err, expected);
+    assert_int_equal(cs_store_outbox_finish(fx->store, id, 0, CS_OUTBOX_SENT, 0, T0, "", fx->err,
+                                            sizeof(fx->err)),
+                     CS_ERR_BUSY);
     assert_int_equal(cs_store_outbox_retry(fx->store, id, T0, fx->err, sizeof(fx->err)),
                      CS_ERR_NOT_FOUND);
     assert_string_equal(fx->err, expected);
@@ -1395,6 +1523,7 @@ static void test_alert_add_then_get_returns_every_field(void **state)
     assert_string_equal(got.subject, "SSL Certificate {cn} expiry");
     assert_string_equal(got.body, "{cn} expires on {not_after}\n");
     assert_int_equal(got.repeat_every_days, 7);
+    assert_string_equal(got.channels, "ticketing.sdp webhook.oncall");
     assert_int_equal(got.created_at, T0);
     assert_int_equal(got.last_run_at, 0);
     cs_alert_clear(&got);
@@ -1421,6 +1550,46 @@ static void test_alert_of_every_network_has_no_network(void **state)
     cs_alert_clear(&got);
     cs_alert_clear(&alert);
     assert_int_equal(count_rows(fx, "alerts WHERE network_id IS NULL"), 1);
+}
+
+/* "name=channels", to check that listings read them. */
+static void seen_alert_channels(const struct cs_alert *alert, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    assert_non_null(alert->channels);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s=%s", alert->name, alert->channels);
+    seen->ids[seen->n++] = alert->id;
+}
+
+static void test_alert_channels_round_trip_and_default_to_empty(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_alert alert, got;
+    struct seen seen = {0};
+
+    add_alert(fx, "ticketed", 0);
+    /* NULL is stored as "", and read back as "". */
+    fill_alert(&alert, "mail-only", 0);
+    free(alert.channels);
+    alert.channels = NULL;
+    ASSERT_OK(fx, cs_store_alert_add(fx->store, &alert, fx->err, sizeof(fx->err)));
+    cs_alert_clear(&alert);
+    assert_int_equal(count_rows(fx, "alerts WHERE channels = ''"), 1);
+
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "mail-only", &got, fx->err, sizeof(fx->err)));
+    assert_non_null(got.channels);
+    assert_string_equal(got.channels, "");
+    cs_alert_clear(&got);
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "ticketed", &got, fx->err, sizeof(fx->err)));
+    assert_string_equal(got.channels, "ticketing.sdp webhook.oncall");
+    cs_alert_clear(&got);
+
+    ASSERT_OK(fx,
+              cs_store_alert_list(fx->store, seen_alert_channels, &seen, fx->err, sizeof(fx->err)));
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.what[0], "mail-only=");
+    assert_string_equal(seen.what[1], "ticketed=ticketing.sdp webhook.oncall");
 }
 
 static void test_alert_list_is_ordered_by_name(void **state)
@@ -1567,22 +1736,221 @@ static void test_alert_reported_get_is_zero_until_marked_and_mark_updates(void *
     assert_int_equal(at, 0);
 }
 
+/* ---- tickets -------------------------------------------------------------- */
+
+static void test_ticket_put_then_get_returns_every_field(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_ticket_row row = {0}, got;
+
+    row.channel = (char *)"ticketing.sdp";
+    row.key = (char *)"alert:expiry30:aa";
+    row.remote_id = (char *)"90210";
+    row.remote_number = (char *)"REQ-17";
+    row.state = CS_TICKET_OPEN;
+    row.opened_at = T0;
+    row.updated_at = T0 + 60;
+    ASSERT_OK(fx, cs_store_ticket_put(fx->store, &row, fx->err, sizeof(fx->err)));
+    assert_true(row.id > 0);
+
+    ASSERT_OK(fx, cs_store_ticket_get(fx->store, "ticketing.sdp", "alert:expiry30:aa", &got,
+                                      fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, row.id);
+    assert_string_equal(got.channel, "ticketing.sdp");
+    assert_string_equal(got.key, "alert:expiry30:aa");
+    assert_string_equal(got.remote_id, "90210");
+    assert_string_equal(got.remote_number, "REQ-17");
+    assert_int_equal(got.state, CS_TICKET_OPEN);
+    assert_int_equal(got.opened_at, T0);
+    assert_int_equal(got.updated_at, T0 + 60);
+    assert_int_equal(got.closed_at, 0);
+    cs_ticket_row_clear(&got);
+
+    /* An update by id writes the state, remote ids and times. */
+    row.remote_id = (char *)"90211";
+    row.remote_number = (char *)"REQ-18";
+    row.state = CS_TICKET_CLOSED;
+    row.updated_at = T0 + DAY;
+    row.closed_at = T0 + DAY + 1;
+    ASSERT_OK(fx, cs_store_ticket_put(fx->store, &row, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_ticket_get(fx->store, "ticketing.sdp", "alert:expiry30:aa", &got,
+                                      fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, row.id);
+    assert_string_equal(got.remote_id, "90211");
+    assert_string_equal(got.remote_number, "REQ-18");
+    assert_int_equal(got.state, CS_TICKET_CLOSED);
+    assert_int_equal(got.opened_at, T0);
+    assert_int_equal(got.updated_at, T0 + DAY);
+    assert_int_equal(got.closed_at, T0 + DAY + 1);
+    cs_ticket_row_clear(&got);
+    assert_int_equal(count_rows(fx, "tickets"), 1);
+}
+
+/* Times of 0 are settled and written back: a new ticket is opened and
+ * updated now, a ticket closed without a time was closed when last updated,
+ * and an open one has no closed_at. remote_number may be left NULL. */
+static void test_ticket_put_settles_zero_times(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_ticket_row row = {0}, got;
+    time_t before = time(NULL);
+
+    row.channel = (char *)"ticketing.jira";
+    row.key = (char *)"k";
+    row.remote_id = (char *)"10001";
+    row.state = CS_TICKET_OPEN;
+    row.closed_at = T0; /* not closed: dropped */
+    ASSERT_OK(fx, cs_store_ticket_put(fx->store, &row, fx->err, sizeof(fx->err)));
+    assert_true(row.opened_at >= before && row.opened_at <= time(NULL));
+    assert_int_equal(row.updated_at, row.opened_at);
+    assert_int_equal(row.closed_at, 0);
+    ASSERT_OK(
+        fx, cs_store_ticket_get(fx->store, "ticketing.jira", "k", &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.opened_at, row.opened_at);
+    assert_int_equal(got.updated_at, row.opened_at);
+    assert_int_equal(got.closed_at, 0);
+    assert_string_equal(got.remote_number, "");
+    cs_ticket_row_clear(&got);
+
+    row.state = CS_TICKET_CLOSED;
+    row.updated_at = T0 + 2 * DAY;
+    row.closed_at = 0;
+    ASSERT_OK(fx, cs_store_ticket_put(fx->store, &row, fx->err, sizeof(fx->err)));
+    assert_int_equal(row.closed_at, T0 + 2 * DAY);
+    ASSERT_OK(
+        fx, cs_store_ticket_get(fx->store, "ticketing.jira", "k", &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.closed_at, T0 + 2 * DAY);
+    cs_ticket_row_clear(&got);
+}
+
+static void test_ticket_get_returns_the_newest_row_after_a_close_and_a_new_open(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_ticket_row got;
+    int64_t first, second;
+
+    first = open_ticket(fx, "ticketing.sdp", "alert:expiry30:aa", T0);
+    close_ticket(fx, "ticketing.sdp", "alert:expiry30:aa", T0 + DAY);
+    /* The problem comes back: a new ticket, the old row stays as history. */
+    second = open_ticket(fx, "ticketing.sdp", "alert:expiry30:aa", T0 + 5 * DAY);
+    assert_true(second > first);
+    assert_int_equal(count_rows(fx, "tickets"), 2);
+
+    ASSERT_OK(fx, cs_store_ticket_get(fx->store, "ticketing.sdp", "alert:expiry30:aa", &got,
+                                      fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, second);
+    assert_int_equal(got.state, CS_TICKET_OPEN);
+    assert_int_equal(got.opened_at, T0 + 5 * DAY);
+    assert_int_equal(got.closed_at, 0);
+    cs_ticket_row_clear(&got);
+
+    /* The newest row wins even when it is the closed one. */
+    close_ticket(fx, "ticketing.sdp", "alert:expiry30:aa", T0 + 6 * DAY);
+    ASSERT_OK(fx, cs_store_ticket_get(fx->store, "ticketing.sdp", "alert:expiry30:aa", &got,
+                                      fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, second);
+    assert_int_equal(got.state, CS_TICKET_CLOSED);
+    cs_ticket_row_clear(&got);
+}
+
+static void test_ticket_get_of_an_unknown_key_is_not_found(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_ticket_row got;
+
+    open_ticket(fx, "ticketing.sdp", "alert:expiry30:aa", T0);
+    assert_int_equal(cs_store_ticket_get(fx->store, "ticketing.sdp", "alert:expiry30:bb", &got,
+                                         fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_string_equal(fx->err, "no ticket for alert:expiry30:bb in ticketing.sdp");
+    /* Per channel. */
+    assert_int_equal(cs_store_ticket_get(fx->store, "ticketing.jira", "alert:expiry30:aa", &got,
+                                         fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_string_equal(fx->err, "no ticket for alert:expiry30:aa in ticketing.jira");
+}
+
+static void test_ticket_update_of_an_unknown_id_is_not_found(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_ticket_row row = {0};
+    int64_t id = open_ticket(fx, "ticketing.sdp", "k", T0);
+
+    row.id = id + 100;
+    row.channel = (char *)"ticketing.sdp";
+    row.key = (char *)"k";
+    row.remote_id = (char *)"r-2";
+    row.state = CS_TICKET_CLOSED;
+    assert_int_equal(cs_store_ticket_put(fx->store, &row, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_non_null(strstr(fx->err, "no ticket"));
+    assert_int_equal(count_rows(fx, "tickets"), 1);
+    assert_int_equal(count_rows(fx, "tickets WHERE state = 'open'"), 1);
+}
+
+/*
+ * The prefix is a prefix, not a LIKE pattern: '_' in "expiry_30" would
+ * match the 'X' of "expiryX30", and '%' in "100%" would match anything.
+ */
+static void test_ticket_list_open_filters_by_channel_and_prefix(void **state)
+{
+    struct fixture *fx = *state;
+    struct seen seen;
+    int64_t a = open_ticket(fx, "ticketing.sdp", "alert:expiry_30:aa", T0);
+    int64_t b = open_ticket(fx, "ticketing.sdp", "alert:expiryX30:bb", T0);
+    int64_t c = open_ticket(fx, "ticketing.jira", "alert:expiry_30:cc", T0);
+    int64_t d = open_ticket(fx, "ticketing.sdp", "job:100%:dd", T0);
+    int64_t e = open_ticket(fx, "ticketing.sdp", "job:100abc:ee", T0);
+
+    open_ticket(fx, "ticketing.sdp", "alert:expiry_30:closed", T0);
+    close_ticket(fx, "ticketing.sdp", "alert:expiry_30:closed", T0 + DAY);
+
+    /* Every channel, every key: open ones only, oldest first. */
+    seen = list_open_tickets(fx, NULL, NULL);
+    assert_int_equal(seen.n, 5);
+    assert_int_equal(seen.ids[0], a);
+    assert_int_equal(seen.ids[1], b);
+    assert_int_equal(seen.ids[2], c);
+    assert_int_equal(seen.ids[3], d);
+    assert_int_equal(seen.ids[4], e);
+    assert_int_equal(list_open_tickets(fx, NULL, "").n, 5);
+
+    seen = list_open_tickets(fx, "ticketing.sdp", "alert:expiry_30:");
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.what[0], "ticketing.sdp alert:expiry_30:aa");
+
+    seen = list_open_tickets(fx, NULL, "alert:expiry_30:");
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.ids[0], a);
+    assert_int_equal(seen.ids[1], c);
+
+    seen = list_open_tickets(fx, "ticketing.sdp", "job:100%");
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.ids[0], d);
+
+    seen = list_open_tickets(fx, "ticketing.jira", NULL);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.ids[0], c);
+
+    /* A whole key is its own prefix; a longer one matches nothing. */
+    seen = list_open_tickets(fx, "ticketing.sdp", "job:100abc:ee");
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.ids[0], e);
+    assert_int_equal(list_open_tickets(fx, "ticketing.sdp", "job:100abc:eee").n, 0);
+    assert_int_equal(list_open_tickets(fx, "ticketing.none", NULL).n, 0);
+}
+
 /* ---- migrations ----------------------------------------------------------- */
 
 /*
- * An inventory as the previous certsweep (schema version 1) left it, with a
- * network in it, opened by this one: migrated in place to version 2, the
- * data kept, the new tables usable.
+ * Makes the inventory at fx->location as a certsweep of schema version
+ * `version` (1 or 2) left it, with a network 'lab' in it, and for version 2
+ * an alert 'lab-30' of that network. The store must be closed.
  */
-static void test_v1_inventory_migrates_to_v2_in_place(void **state)
+static void make_old_inventory(struct fixture *fx, int version)
 {
-    struct fixture *fx = *state;
-    struct cs_network net;
-    struct cs_alert got;
-    char *version;
-    int64_t lab, alert;
+    char sql[256];
 
-    cs_store_close(&fx->store);
     if (fx->pg) {
         free(pg_run(fx->location,
                     "SET client_min_messages = warning; DROP SCHEMA public CASCADE; "
@@ -1590,25 +1958,110 @@ static void test_v1_inventory_migrates_to_v2_in_place(void **state)
                     "CREATE TABLE schema_version (version INTEGER NOT NULL);"
                     "INSERT INTO schema_version (version) VALUES (1);" CS_STORE_SCHEMA_V1(
                         "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BYTEA")));
+        if (version >= 2)
+            free(pg_run(fx->location,
+                        CS_STORE_SCHEMA_V2("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                                           "BYTEA")));
     } else {
         unlink(fx->location);
         sqlite_script(fx->location, "PRAGMA journal_mode = WAL;"
                                     "CREATE TABLE schema_version (version INTEGER NOT NULL);"
                                     "INSERT INTO schema_version (version) VALUES (1);"
                                     " " CS_STORE_SCHEMA_V1("INTEGER PRIMARY KEY", "BLOB"));
+        if (version >= 2)
+            sqlite_script(fx->location, CS_STORE_SCHEMA_V2("INTEGER PRIMARY KEY", "BLOB"));
     }
+    snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d", version);
+    free(backend_run(fx, sql));
     free(backend_run(fx, "INSERT INTO networks (name, ranges, connect_timeout_ms, "
                          "download_timeout_ms, expiry_days, max_email_rows, created_at) "
                          "VALUES ('lab', '192.0.2.0/24', 2000, 5000, 30, 50, "
                          "'2025-06-01T00:00:00Z')"));
-    assert_int_equal(count_rows(fx, "schema_version WHERE version = 1"), 1);
+    if (version >= 2)
+        free(backend_run(fx, "INSERT INTO alerts (name, days, network_id, subject, body, "
+                             "created_at) SELECT 'lab-30', 30, id, 's', 'b', "
+                             "'2025-06-01T00:00:00Z' FROM networks WHERE name = 'lab'"));
+    snprintf(sql, sizeof(sql), "schema_version WHERE version = %d", version);
+    assert_int_equal(count_rows(fx, sql), 1);
+}
 
-    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+/* Checks what every migration to version 3 leaves: the version recorded
+ * once, network 'lab' kept with no webhooks, the new table usable. */
+static void check_migrated_to_v3(struct fixture *fx)
+{
+    struct cs_network net;
+    struct cs_ticket_row got;
+    char *version;
+
+    assert_int_equal(CS_STORE_SCHEMA_VERSION, 3);
     version = backend_run(fx, "SELECT max(version) FROM schema_version");
     assert_int_equal(strtol(version, NULL, 10), CS_STORE_SCHEMA_VERSION);
-    assert_int_equal(CS_STORE_SCHEMA_VERSION, 2);
     free(version);
     assert_int_equal(count_rows(fx, "schema_version"), 1);
+
+    ASSERT_OK(fx, cs_store_network_get(fx->store, "lab", &net, fx->err, sizeof(fx->err)));
+    assert_string_equal(net.ranges, "192.0.2.0/24");
+    assert_non_null(net.webhooks);
+    assert_string_equal(net.webhooks, "");
+    cs_network_clear(&net);
+
+    open_ticket(fx, "ticketing.sdp", "alert:lab-30:aa", T0);
+    ASSERT_OK(fx, cs_store_ticket_get(fx->store, "ticketing.sdp", "alert:lab-30:aa", &got, fx->err,
+                                      sizeof(fx->err)));
+    assert_int_equal(got.state, CS_TICKET_OPEN);
+    cs_ticket_row_clear(&got);
+}
+
+/*
+ * An inventory as a certsweep of schema version 2 left it, with a network
+ * and an alert in it, opened by this one: migrated in place to version 3,
+ * the data kept, the new columns at their defaults, the new table usable.
+ */
+static void test_v2_inventory_migrates_to_v3_in_place(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_alert got;
+
+    cs_store_close(&fx->store);
+    make_old_inventory(fx, 2);
+    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+    check_migrated_to_v3(fx);
+
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "lab-30", &got, fx->err, sizeof(fx->err)));
+    assert_string_equal(got.network_name, "lab");
+    assert_string_equal(got.subject, "s");
+    assert_non_null(got.channels);
+    assert_string_equal(got.channels, "");
+    cs_alert_clear(&got);
+    add_alert(fx, "lab-7", 0);
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "lab-7", &got, fx->err, sizeof(fx->err)));
+    assert_string_equal(got.channels, "ticketing.sdp webhook.oncall");
+    cs_alert_clear(&got);
+
+    /* Opening it again migrates nothing. */
+    cs_store_close(&fx->store);
+    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "schema_version"), 1);
+    assert_int_equal(count_rows(fx, "alerts"), 2);
+    assert_int_equal(count_rows(fx, "tickets"), 1);
+}
+
+/*
+ * An inventory of schema version 1, with a network in it, opened by this
+ * certsweep: migrated in place through version 2 to version 3, the data
+ * kept, the tables of both steps usable.
+ */
+static void test_v1_inventory_migrates_through_v2_to_v3_in_place(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_network net;
+    struct cs_alert got;
+    int64_t lab, alert;
+
+    cs_store_close(&fx->store);
+    make_old_inventory(fx, 1);
+    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+    check_migrated_to_v3(fx);
 
     ASSERT_OK(fx, cs_store_network_get(fx->store, "lab", &net, fx->err, sizeof(fx->err)));
     lab = net.id;
@@ -1616,6 +2069,7 @@ static void test_v1_inventory_migrates_to_v2_in_place(void **state)
     alert = add_alert(fx, "lab-30", lab);
     ASSERT_OK(fx, cs_store_alert_get(fx->store, "lab-30", &got, fx->err, sizeof(fx->err)));
     assert_string_equal(got.network_name, "lab");
+    assert_string_equal(got.channels, "ticketing.sdp webhook.oncall");
     cs_alert_clear(&got);
     ASSERT_OK(fx,
               cs_store_alert_reported_mark(fx->store, alert, "aa", T0, fx->err, sizeof(fx->err)));
@@ -1625,8 +2079,10 @@ static void test_v1_inventory_migrates_to_v2_in_place(void **state)
     /* Opening it again migrates nothing. */
     cs_store_close(&fx->store);
     ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "schema_version"), 1);
     assert_int_equal(count_rows(fx, "outbox"), 1);
     assert_int_equal(count_rows(fx, "alerts"), 1);
+    assert_int_equal(count_rows(fx, "tickets"), 1);
 }
 
 /* ---- transactions --------------------------------------------------------- */
@@ -1854,6 +2310,7 @@ int main(void)
         T(test_network_list_update_remove),
         T(test_network_duplicate_name_is_refused),
         T(test_network_unknown_name_is_refused),
+        T(test_network_webhooks_round_trip_and_default_to_empty),
         T(test_network_remove_takes_its_jobs_and_endpoints),
         T(test_job_begin_finish_get),
         T(test_job_list_is_newest_first_and_filters_by_network),
@@ -1875,6 +2332,7 @@ int main(void)
         T(test_outbox_claimed_message_is_not_due_until_its_lease_ends),
         T(test_outbox_claim_of_a_message_not_yet_due_is_busy),
         T(test_outbox_finish_records_sent_pending_and_failed),
+        T(test_outbox_finish_after_another_claim_changes_nothing),
         T(test_outbox_retry_of_a_failed_message_makes_it_due_with_no_attempts),
         T(test_outbox_retry_of_a_pending_message_makes_it_due_now),
         T(test_outbox_retry_of_a_sent_message_is_refused),
@@ -1882,6 +2340,7 @@ int main(void)
         T(test_outbox_keeps_messages_of_removed_jobs_without_their_job),
         T(test_alert_add_then_get_returns_every_field),
         T(test_alert_of_every_network_has_no_network),
+        T(test_alert_channels_round_trip_and_default_to_empty),
         T(test_alert_list_is_ordered_by_name),
         T(test_alert_duplicate_name_is_refused),
         T(test_alert_unknown_name_is_not_found),
@@ -1889,7 +2348,14 @@ int main(void)
         T(test_alert_ran_records_the_last_run),
         T(test_network_remove_takes_its_alerts),
         T(test_alert_reported_get_is_zero_until_marked_and_mark_updates),
-        T(test_v1_inventory_migrates_to_v2_in_place),
+        T(test_ticket_put_then_get_returns_every_field),
+        T(test_ticket_put_settles_zero_times),
+        T(test_ticket_get_returns_the_newest_row_after_a_close_and_a_new_open),
+        T(test_ticket_get_of_an_unknown_key_is_not_found),
+        T(test_ticket_update_of_an_unknown_id_is_not_found),
+        T(test_ticket_list_open_filters_by_channel_and_prefix),
+        T(test_v2_inventory_migrates_to_v3_in_place),
+        T(test_v1_inventory_migrates_through_v2_to_v3_in_place),
         T(test_rollback_discards_writes),
         T(test_commit_keeps_writes),
         T(test_sqlite_reopen_migrates_nothing_and_keeps_data),

@@ -1,0 +1,480 @@
+/*
+ * Unit tests of the HTTP client (http.h): the outbox's verdict on an
+ * answer (cs_http_failure), Retry-After in both forms, escaping and URL
+ * checks, and requests to a one-shot server that a child process plays on
+ * 127.0.0.1 (the answer and its Retry-After, the 1 MiB cap, the deadline,
+ * basic auth, the OAuth refresh-token grant and its kept token).
+ */
+#define _GNU_SOURCE /* strcasestr */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- a one-shot server --------------------------------------------------- */
+
+struct server {
+    pid_t pid;
+    unsigned short port;
+    int request_fd; /* what the client sent, written by the child */
+};
+
+/* Reads one request (headers and a Content-Length body) from fd. */
+static size_t read_request(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + len, cap - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        buf[len] = '\0';
+        char *end = strstr(buf, "\r\n\r\n");
+        if (end == NULL)
+            continue;
+        const char *cl = strcasestr(buf, "\r\nContent-Length:");
+        size_t want = cl ? strtoul(cl + 17, NULL, 10) : 0;
+        if (len >= (size_t)(end + 4 - buf) + want)
+            break;
+    }
+    return len;
+}
+
+/* Starts a child that accepts one connection on 127.0.0.1, passes the
+ * request it reads to the parent, waits delay_ms and then sends answer
+ * (answer_len bytes) and closes. */
+static struct server serve(const char *answer, size_t answer_len, int delay_ms)
+{
+    struct server s = {0};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    int p[2];
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(lfd >= 0);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+    assert_int_equal(pipe(p), 0);
+    s.port = ntohs(a.sin_port);
+    s.pid = fork();
+    assert_true(s.pid >= 0);
+    if (s.pid == 0) {
+        static char req[65536];
+        close(p[0]);
+        int c = accept(lfd, NULL, NULL);
+        if (c < 0)
+            _exit(1);
+        size_t n = read_request(c, req, sizeof(req));
+        if (write(p[1], req, n) < 0)
+            _exit(1);
+        close(p[1]);
+        if (delay_ms > 0)
+            usleep((useconds_t)delay_ms * 1000);
+        for (size_t off = 0; off < answer_len;) {
+            ssize_t w = write(c, answer + off, answer_len - off);
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+        shutdown(c, SHUT_WR);
+        char sink[256];
+        while (read(c, sink, sizeof(sink)) > 0)
+            ;
+        _exit(0);
+    }
+    close(lfd);
+    close(p[1]);
+    s.request_fd = p[0];
+    return s;
+}
+
+/* The request the child received (the caller frees it), and the child
+ * reaped. */
+static char *server_finish(struct server *s)
+{
+    char *buf = calloc(1, 65536);
+    size_t len = 0;
+    ssize_t n;
+
+    assert_non_null(buf);
+    while ((n = read(s->request_fd, buf + len, 65535 - len)) > 0)
+        len += (size_t)n;
+    close(s->request_fd);
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+    return buf;
+}
+
+static void url_of(const struct server *s, const char *path, char *buf, size_t len)
+{
+    snprintf(buf, len, "http://127.0.0.1:%u%s", s->port, path);
+}
+
+static struct cs_http *client(unsigned timeout_ms)
+{
+    struct cs_http *h = NULL;
+    char err[CS_ERRLEN];
+    assert_int_equal(cs_http_open(NULL, timeout_ms, &h, err, sizeof(err)), CS_OK);
+    return h;
+}
+
+#define ANSWER(s) (s), strlen(s)
+
+/* ---- cs_http_failure ----------------------------------------------------- */
+
+static enum cs_rc verdict(long status, const char *body, unsigned retry_after, unsigned *wait,
+                          char *err, size_t errlen)
+{
+    struct cs_http_response r = {
+        .status = status, .body = body, .body_len = strlen(body), .retry_after = retry_after};
+    *wait = 12345;
+    return cs_http_failure("POST", "https://user:pw@sdp.example.com/api/v3/requests?input_data=x",
+                           &r, wait, err, errlen);
+}
+
+static void test_failure_429_is_busy_with_wait(void **state)
+{
+    char err[CS_ERRLEN];
+    unsigned wait;
+    assert_int_equal(verdict(429, "slow down", 30, &wait, err, sizeof(err)), CS_ERR_BUSY);
+    assert_int_equal(wait, 30);
+    assert_non_null(strstr(err, "rate-limited"));
+    assert_non_null(strstr(err, "30 s"));
+    assert_int_equal(verdict(429, "", 0, &wait, err, sizeof(err)), CS_ERR_BUSY);
+    assert_int_equal(wait, 0);
+}
+
+static void test_failure_503_busy_only_with_retry_after(void **state)
+{
+    char err[CS_ERRLEN];
+    unsigned wait;
+    assert_int_equal(verdict(503, "", 7, &wait, err, sizeof(err)), CS_ERR_BUSY);
+    assert_int_equal(wait, 7);
+    assert_int_equal(verdict(503, "", 0, &wait, err, sizeof(err)), CS_ERR_IO);
+    assert_int_equal(wait, 0);
+}
+
+static void test_failure_401_403_say_credentials(void **state)
+{
+    char err[CS_ERRLEN];
+    unsigned wait;
+    assert_int_equal(verdict(401, "{\"error\":\"x\"}", 0, &wait, err, sizeof(err)), CS_ERR_USAGE);
+    assert_non_null(strstr(err, "refused the credentials"));
+    assert_non_null(strstr(err, ": 401"));
+    assert_int_equal(verdict(403, "", 0, &wait, err, sizeof(err)), CS_ERR_USAGE);
+    assert_non_null(strstr(err, "refused the credentials"));
+}
+
+static void test_failure_other_4xx_final_5xx_may_pass(void **state)
+{
+    char err[CS_ERRLEN];
+    unsigned wait;
+    assert_int_equal(verdict(400, "bad", 0, &wait, err, sizeof(err)), CS_ERR_USAGE);
+    assert_int_equal(verdict(404, "", 0, &wait, err, sizeof(err)), CS_ERR_USAGE);
+    assert_int_equal(verdict(422, "", 0, &wait, err, sizeof(err)), CS_ERR_USAGE);
+    assert_int_equal(verdict(408, "", 0, &wait, err, sizeof(err)), CS_ERR_IO);
+    assert_int_equal(verdict(500, "", 0, &wait, err, sizeof(err)), CS_ERR_IO);
+    assert_int_equal(verdict(502, "", 0, &wait, err, sizeof(err)), CS_ERR_IO);
+    assert_int_equal(verdict(302, "", 0, &wait, err, sizeof(err)), CS_ERR_USAGE);
+}
+
+static void test_failure_message_hides_userinfo_and_query(void **state)
+{
+    char err[CS_ERRLEN];
+    unsigned wait;
+    verdict(500, "oops", 0, &wait, err, sizeof(err));
+    assert_string_equal(err,
+                        "POST https://sdp.example.com/api/v3/requests: 500: server error: oops");
+}
+
+static void test_failure_body_is_one_short_line(void **state)
+{
+    char body[1000], err[CS_ERRLEN];
+    unsigned wait;
+    memset(body, 'a', sizeof(body) - 1);
+    body[sizeof(body) - 1] = '\0';
+    memcpy(body, "line one\r\n\tline two", 19);
+    verdict(400, body, 0, &wait, err, sizeof(err));
+    assert_null(strchr(err, '\n'));
+    assert_null(strchr(err, '\r'));
+    assert_non_null(strstr(err, "line one line two"));
+    const char *start = strstr(err, "line one");
+    assert_true(strlen(start) <= 200);
+}
+
+static void test_failure_excerpt_never_splits_utf8(void **state)
+{
+    char body[400], err[CS_ERRLEN];
+    unsigned wait;
+    /* 199 ASCII bytes, then "é" (2 bytes) straddling the 200-byte cut. */
+    memset(body, 'b', 199);
+    strcpy(body + 199, "\xc3\xa9 tail");
+    verdict(400, body, 0, &wait, err, sizeof(err));
+    size_t n = strlen(err);
+    assert_true(n > 0);
+    assert_int_not_equal((unsigned char)err[n - 1], 0xc3);
+}
+
+/* ---- Retry-After --------------------------------------------------------- */
+
+static void test_retry_after_seconds(void **state)
+{
+    assert_int_equal(cs_http_retry_after_parse("120", 0), 120);
+    assert_int_equal(cs_http_retry_after_parse(" 5 ", 0), 5);
+    assert_int_equal(cs_http_retry_after_parse("0", 0), 0);
+    assert_int_equal(cs_http_retry_after_parse("99999999999999999999", 0), 86400);
+    assert_int_equal(cs_http_retry_after_parse("12abc", 0), 0);
+    assert_int_equal(cs_http_retry_after_parse("-3", 0), 0);
+    assert_int_equal(cs_http_retry_after_parse("", 0), 0);
+    assert_int_equal(cs_http_retry_after_parse(NULL, 0), 0);
+}
+
+static void test_retry_after_http_date(void **state)
+{
+    /* 1445412480 is Wed, 21 Oct 2015 07:28:00 GMT. */
+    const char *date = "Wed, 21 Oct 2015 07:28:00 GMT";
+    assert_int_equal(cs_http_retry_after_parse(date, 1445412480 - 90), 90);
+    assert_int_equal(cs_http_retry_after_parse(date, 1445412480), 0);
+    assert_int_equal(cs_http_retry_after_parse(date, 1445412480 + 5), 0);
+    assert_int_equal(cs_http_retry_after_parse(date, 0), 86400);
+    assert_int_equal(cs_http_retry_after_parse("Wed, 21 Foo 2015 07:28:00 GMT", 0), 0);
+    assert_int_equal(cs_http_retry_after_parse("Wed, 21 Oct 2015 07:28:00 PST", 0), 0);
+    assert_int_equal(cs_http_retry_after_parse("Wednesday, 21-Oct-15 07:28:00 GMT", 0), 0);
+}
+
+/* ---- escaping and URLs --------------------------------------------------- */
+
+static void test_escape_keeps_only_unreserved(void **state)
+{
+    char *e = cs_http_escape("a b&c=d/é~._-\"");
+    assert_non_null(e);
+    assert_string_equal(e, "a%20b%26c%3Dd%2F%C3%A9~._-%22");
+    free(e);
+    e = cs_http_escape("");
+    assert_string_equal(e, "");
+    free(e);
+}
+
+static void test_url_ok(void **state)
+{
+    assert_true(cs_http_url_ok("https://sdp.example.com"));
+    assert_true(cs_http_url_ok("HTTP://127.0.0.1:8080/app"));
+    assert_false(cs_http_url_ok("ftp://example.com"));
+    assert_false(cs_http_url_ok("https://"));
+    assert_false(cs_http_url_ok("https:///path"));
+    assert_false(cs_http_url_ok("https://a b"));
+    assert_false(cs_http_url_ok("example.com"));
+    assert_false(cs_http_url_ok(NULL));
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void test_request_gets_status_body_and_retry_after(void **state)
+{
+    struct server s = serve(ANSWER("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 42\r\n"
+                                   "Content-Length: 4\r\nConnection: close\r\n\r\nslow"),
+                            0);
+    struct cs_http *h = client(5000);
+    struct cs_http_response r;
+    char url[128], err[CS_ERRLEN] = "";
+    static const char *const headers[] = {"Accept: application/json", "X-Test: 1", NULL};
+
+    url_of(&s, "/api/now/table/incident", url, sizeof(url));
+    assert_int_equal(cs_http_request(h, "PATCH", url, headers, "application/json", "{\"a\":1}",
+                                     "admin", "s3cret", &r, err, sizeof(err)),
+                     CS_OK);
+    assert_int_equal(r.status, 429);
+    assert_string_equal(r.body, "slow");
+    assert_int_equal(r.body_len, 4);
+    assert_int_equal(r.retry_after, 42);
+    char *req = server_finish(&s);
+    assert_non_null(strstr(req, "PATCH /api/now/table/incident HTTP/1.1\r\n"));
+    assert_non_null(strstr(req, "\r\nX-Test: 1\r\n"));
+    assert_non_null(strstr(req, "\r\nContent-Type: application/json\r\n"));
+    /* admin:s3cret */
+    assert_non_null(strstr(req, "\r\nAuthorization: Basic YWRtaW46czNjcmV0\r\n"));
+    assert_non_null(strstr(req, "\r\n\r\n{\"a\":1}"));
+    free(req);
+    cs_http_close(&h);
+    assert_null(h);
+}
+
+static void test_request_answer_over_cap_fails(void **state)
+{
+    size_t big = CS_HTTP_BODY_MAX + 10;
+    char head[128];
+    int hn = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+    char *answer = malloc((size_t)hn + big);
+    assert_non_null(answer);
+    memcpy(answer, head, (size_t)hn);
+    memset(answer + hn, 'x', big);
+    /* No Content-Length: the cap must hold while reading, not only from
+     * the header. */
+    struct server s = serve(answer, (size_t)hn + big, 0);
+    struct cs_http *h = client(5000);
+    struct cs_http_response r;
+    char url[128], err[CS_ERRLEN] = "";
+
+    url_of(&s, "/", url, sizeof(url));
+    assert_int_equal(
+        cs_http_request(h, "GET", url, NULL, NULL, NULL, NULL, NULL, &r, err, sizeof(err)),
+        CS_ERR_IO);
+    assert_non_null(strstr(err, "larger than"));
+    free(server_finish(&s));
+    free(answer);
+    cs_http_close(&h);
+}
+
+static void test_request_times_out_and_says_so(void **state)
+{
+    struct server s = serve(ANSWER("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 3000);
+    struct cs_http *h = client(500);
+    struct cs_http_response r;
+    char url[128], err[CS_ERRLEN] = "";
+    struct timespec t0, t1;
+
+    url_of(&s, "/slow?secret=zzz", url, sizeof(url));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(cs_http_request(h, "POST", url, NULL, "application/json", "{}", "u", "hunter2",
+                                     &r, err, sizeof(err)),
+                     CS_ERR_IO);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(took < 2.0);
+    assert_non_null(strstr(err, "timed out"));
+    assert_null(strstr(err, "hunter2"));
+    assert_null(strstr(err, "zzz"));
+    free(server_finish(&s));
+    cs_http_close(&h);
+}
+
+static void test_request_refused_connection_is_io(void **state)
+{
+    struct server s = serve(ANSWER("x"), 0);
+    char url[128], err[CS_ERRLEN] = "";
+    url_of(&s, "/", url, sizeof(url));
+    free(server_finish(&s)); /* the port is closed now */
+    struct cs_http *h = client(2000);
+    struct cs_http_response r;
+    assert_int_equal(
+        cs_http_request(h, "GET", url, NULL, NULL, NULL, NULL, NULL, &r, err, sizeof(err)),
+        CS_ERR_IO);
+    assert_non_null(strstr(err, "GET http://127.0.0.1:"));
+    cs_http_close(&h);
+}
+
+static void test_request_refuses_other_protocols(void **state)
+{
+    struct cs_http *h = client(2000);
+    struct cs_http_response r;
+    char err[CS_ERRLEN] = "";
+    assert_int_equal(cs_http_request(h, "GET", "file:///etc/passwd", NULL, NULL, NULL, NULL, NULL,
+                                     &r, err, sizeof(err)),
+                     CS_ERR_IO);
+    assert_int_equal(r.status, 0);
+    cs_http_close(&h);
+}
+
+/* ---- OAuth --------------------------------------------------------------- */
+
+static void test_oauth_token_is_asked_once_and_kept(void **state)
+{
+    struct server s =
+        serve(ANSWER("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 53\r\nConnection: close\r\n\r\n"
+                     "{\"access_token\":\"tok-123\",\"expires_in\":3600,\"x\":\"yy\"}"),
+              0);
+    struct cs_http *h = client(5000);
+    char url[128], err[CS_ERRLEN] = "";
+    const char *token = NULL;
+    unsigned wait = 0;
+
+    url_of(&s, "/oauth_token.do", url, sizeof(url));
+    assert_int_equal(
+        cs_http_oauth_token(h, url, "cid", "c s", "r&t", &token, &wait, err, sizeof(err)), CS_OK);
+    assert_string_equal(token, "tok-123");
+    char *req = server_finish(&s);
+    assert_non_null(strstr(req, "POST /oauth_token.do HTTP/1.1\r\n"));
+    assert_non_null(strstr(req, "application/x-www-form-urlencoded"));
+    assert_non_null(strstr(req, "\r\n\r\ngrant_type=refresh_token&client_id=cid&client_secret=c%"
+                                "20s&refresh_token=r%26t"));
+    free(req);
+
+    /* The server is gone: the kept token must come without a request. */
+    token = NULL;
+    assert_int_equal(
+        cs_http_oauth_token(h, url, "cid", "c s", "r&t", &token, &wait, err, sizeof(err)), CS_OK);
+    assert_string_equal(token, "tok-123");
+
+    /* Forgotten, it is asked for again, and the server is gone. */
+    cs_http_oauth_forget(h);
+    assert_int_equal(
+        cs_http_oauth_token(h, url, "cid", "c s", "r&t", &token, &wait, err, sizeof(err)),
+        CS_ERR_IO);
+    assert_null(token);
+    cs_http_close(&h);
+}
+
+static void test_oauth_refused_grant_is_usage_without_secrets(void **state)
+{
+    /* Zoho answers a bad refresh token with 200 and an error. */
+    struct server s = serve(ANSWER("HTTP/1.1 200 OK\r\nContent-Length: 24\r\n"
+                                   "Connection: close\r\n\r\n{\"error\":\"invalid_code\"}"),
+                            0);
+    struct cs_http *h = client(5000);
+    char url[128], err[CS_ERRLEN] = "";
+    const char *token = NULL;
+    unsigned wait = 0;
+
+    url_of(&s, "/oauth/v2/token", url, sizeof(url));
+    assert_int_equal(cs_http_oauth_token(h, url, "cid", "topsecret", "refresh-secret", &token,
+                                         &wait, err, sizeof(err)),
+                     CS_ERR_USAGE);
+    assert_non_null(strstr(err, "invalid_code"));
+    assert_null(strstr(err, "topsecret"));
+    assert_null(strstr(err, "refresh-secret"));
+    free(server_finish(&s));
+    cs_http_close(&h);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_failure_429_is_busy_with_wait),
+        cmocka_unit_test(test_failure_503_busy_only_with_retry_after),
+        cmocka_unit_test(test_failure_401_403_say_credentials),
+        cmocka_unit_test(test_failure_other_4xx_final_5xx_may_pass),
+        cmocka_unit_test(test_failure_message_hides_userinfo_and_query),
+        cmocka_unit_test(test_failure_body_is_one_short_line),
+        cmocka_unit_test(test_failure_excerpt_never_splits_utf8),
+        cmocka_unit_test(test_retry_after_seconds),
+        cmocka_unit_test(test_retry_after_http_date),
+        cmocka_unit_test(test_escape_keeps_only_unreserved),
+        cmocka_unit_test(test_url_ok),
+        cmocka_unit_test(test_request_gets_status_body_and_retry_after),
+        cmocka_unit_test(test_request_answer_over_cap_fails),
+        cmocka_unit_test(test_request_times_out_and_says_so),
+        cmocka_unit_test(test_request_refused_connection_is_io),
+        cmocka_unit_test(test_request_refuses_other_protocols),
+        cmocka_unit_test(test_oauth_token_is_asked_once_and_kept),
+        cmocka_unit_test(test_oauth_refused_grant_is_usage_without_secrets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

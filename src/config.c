@@ -31,6 +31,7 @@
  *     an empty section to the handler.
  */
 #include "config.h"
+#include "notify.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -135,6 +136,9 @@ enum kind {
     K_SMTP_URL,    /* char *: smtp://HOST[:PORT] or smtps://HOST[:PORT] */
     K_SYSLOG_URL,  /* char *target, plus transport, host and port */
     K_HTTP_URL,    /* char *: http(s)://HOST[:PORT][/PATH], no user, query or fragment */
+    K_HOOK_URL,    /* char *: K_HTTP_URL with a query allowed; the URL is itself the
+                    * credential (Slack, Teams): never quoted, and a secret for the
+                    * file-permission rule */
     K_TYPE,        /* enum cs_remote_type: a name from remote_types of the row's section */
     K_BOOL,        /* bool: one of `choices` */
     K_ENUM,        /* unsigned: one of `choices`, or a number from min to max */
@@ -336,8 +340,8 @@ static const struct setting settings[] = {
     /* [webhook.NAME] */
     NROW(WH, T_WEBHOOK, "type", K_TYPE, 0, 0, NULL, F_REQUIRED, A_NONE, type,
          "pagerduty, slack, teams or generic"),
-    NROW(WH, T_SLACK | T_TEAMS | T_GENERIC, "url", K_HTTP_URL, 0, 0, NULL, F_REQUIRED, A_NONE, url,
-         URL_EXPECT),
+    NROW(WH, T_SLACK | T_TEAMS | T_GENERIC, "url", K_HOOK_URL, 0, 0, NULL, F_REQUIRED, A_NONE, url,
+         "http://HOST[:PORT][/PATH][?QUERY] or https://..., without user or fragment"),
     NROW(WH, T_PD, "url", K_HTTP_URL, 0, 0, "https://events.pagerduty.com/v2/enqueue", 0, A_NONE,
          url, URL_EXPECT),
     NROW(WH, T_WEBHOOK, "ca_file", K_FILE, 0, 0, NULL, 0, A_NONE, ca_file, CA_EXPECT),
@@ -687,7 +691,7 @@ static bool set_syslog_url(struct parse *st, char **f, const char *v)
  * parameters: no user, no query, no fragment. Plain http:// is accepted
  * (on-premises ServiceDesk Plus often runs so); the channel warns.
  */
-static bool set_http_url(struct parse *st, char **f, const char *v)
+static bool set_http_url(struct parse *st, char **f, const char *v, bool query_allowed)
 {
     char authority[MAX_HOST + 16], *host = NULL;
     const char *rest;
@@ -706,8 +710,9 @@ static bool set_http_url(struct parse *st, char **f, const char *v)
                  "expected no user or password in the URL: give them with the section's keys");
         return false;
     }
-    if (strpbrk(rest, "?#") != NULL) {
-        snprintf(st->why, sizeof(st->why), "expected no query (?) or fragment (#) in the URL");
+    if (strchr(rest, '#') != NULL || (!query_allowed && strchr(rest, '?') != NULL)) {
+        snprintf(st->why, sizeof(st->why), "expected no %sfragment (#) in the URL",
+                 query_allowed ? "" : "query (?) or ");
         return false;
     }
     if (n >= sizeof(authority))
@@ -759,15 +764,11 @@ static bool set_choice(const struct setting *s, void *f, const char *v)
 
 static bool set_address(struct parse *st, const struct setting *s, char **f, const char *v)
 {
-    const char *at = strchr(v, '@');
+    /* The same rule as every address certsweep sends to, so that a sender
+     * `config check` accepts is one delivery accepts. */
     size_t len = strlen(v);
-
-    if (at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@') != NULL || len < s->min ||
-        len > s->max)
+    if (len < s->min || len > s->max || !cs_email_address_valid(v))
         return false;
-    for (const char *p = v; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>\",;()[]\\", *p) != NULL)
-            return false;
     return store_string(st, f, v);
 }
 
@@ -858,7 +859,8 @@ static bool set_value(struct parse *st, struct block *b, const struct setting *s
         ok = set_syslog_url(st, f, v);
         break;
     case K_HTTP_URL:
-        ok = set_http_url(st, f, v);
+    case K_HOOK_URL:
+        ok = set_http_url(st, f, v, s->kind == K_HOOK_URL);
         break;
     case K_TYPE:
         ok = set_type(st, b, s, f, v);
@@ -895,7 +897,7 @@ static bool set_value(struct parse *st, struct block *b, const struct setting *s
         return ok;
     if (st->why[0] != '\0')
         return fail(st, CS_ERR_USAGE, line, "[%s] %s: %s", label(st, b), s->key, st->why);
-    if (s->kind == K_SECRET)
+    if (s->kind == K_SECRET || s->kind == K_HOOK_URL)
         return fail(st, CS_ERR_USAGE, line, "[%s] %s: expected %s, not the value", label(st, b),
                     s->key, s->expect);
     return fail(st, CS_ERR_USAGE, line, "[%s] %s: expected %s, not '%s'", label(st, b), s->key,
@@ -1686,14 +1688,20 @@ static void refuse_inline_secret(struct parse *st, unsigned mode)
         for (size_t j = 0; j < NSETTINGS; j++) {
             const struct setting *s = &settings[j];
             unsigned at = b->key_line[slot_of(s)];
-            if (s->kind == K_SECRET && applies(s, b) && at != 0 && (line == 0 || at < line)) {
+            if ((s->kind == K_SECRET || s->kind == K_HOOK_URL) && applies(s, b) && at != 0 &&
+                (line == 0 || at < line)) {
                 first = b;
                 key = s;
                 line = at;
             }
         }
     }
-    if (key != NULL)
+    if (key != NULL && key->kind == K_HOOK_URL)
+        fail(st, CS_ERR_USAGE, line,
+             "[%s] %s: the file holds a webhook URL, which is a credential, but is readable by "
+             "others (mode %04o); chmod 600 it",
+             label(st, first), key->key, mode);
+    else if (key != NULL)
         fail(st, CS_ERR_USAGE, line,
              "[%s] %s: the file holds this secret but is readable by others (mode %04o); "
              "chmod 600 it or use %s_file",

@@ -1,21 +1,25 @@
 /*
- * The configuration file: the delivery channels (SMTP, syslog) and the
- * outbox's retry policy, in INI form, read with libinih. Every setting is
- * one row of a table in config.c (section, key, type, bounds, default), so
- * `certsweep config check` and docs/config.md list the same thing.
+ * The configuration file: the delivery channels (SMTP, syslog, ticketing
+ * systems in [ticketing.NAME], webhooks in [webhook.NAME]), the outbox's
+ * retry policy and how tickets name this installation ([certsweep]), in
+ * INI form, read with libinih. Every setting is one row of a table in
+ * config.c (section, types, key, kind, bounds, default), so `certsweep
+ * config check` and docs/config.md list the same thing.
  *
  * Where it is read from: --config PATH, else $CERTSWEEP_CONFIG, else
  * $XDG_CONFIG_HOME/certsweep/certsweep.conf (~/.config/... by default). A
- * missing default file (path NULL, $CERTSWEEP_CONFIG included) is an empty
- * configuration; a missing file that was named explicitly is an error.
+ * missing file at the XDG default is an empty configuration; a missing
+ * file that was named (--config, or CERTSWEEP_CONFIG, which the command
+ * line passes as path) is an error.
  *
- * Secrets (smtp password) come from the key itself, from `KEY_file` naming
- * a file whose first line is the secret, or from an environment variable
- * (CERTSWEEP_SMTP_PASSWORD), in that order of precedence: environment,
- * file, key. A configuration file that holds a secret inline and can be
- * read by group or others is refused, as ssh refuses such a key, and so is
- * a secret file with those permissions. No error or log line ever contains
- * a secret's value.
+ * Secrets (the smtp password, and the tokens, passwords and keys of the
+ * named sections, marked below) come from the key itself, from `KEY_file`
+ * naming a file whose first line is the secret, or from an environment
+ * variable (CERTSWEEP_SMTP_PASSWORD, CERTSWEEP_TICKETING_SDP_AUTHTOKEN), in
+ * that order of precedence: environment, file, key. A configuration file
+ * that holds any secret inline and can be read by group or others is
+ * refused, as ssh refuses such a key, and so is a secret file with those
+ * permissions. No error or log line ever contains a secret's value.
  */
 #ifndef CS_CONFIG_H
 #define CS_CONFIG_H

@@ -183,7 +183,7 @@ static enum cs_rc transfer_failed(struct cs_http *h, CURLcode cc, const char *me
     size_t what_len = strlen(what);
     const char *hint = "";
 
-    if (h->too_big)
+    if (h->too_big || cc == CURLE_FILESIZE_EXCEEDED)
         return cs_fail(err, errlen, CS_ERR_IO, "%s %s: the answer is larger than %d bytes", method,
                        shown, CS_HTTP_BODY_MAX);
     switch (cc) {
@@ -193,7 +193,7 @@ static enum cs_rc transfer_failed(struct cs_http *h, CURLcode cc, const char *me
                           : "; name the CA that signed the server's certificate in ca_file";
         break;
     case CURLE_OPERATION_TIMEDOUT:
-        hint = "; raise timeout_ms if the server is only slow";
+        hint = "; raise the section's timeout if the server is only slow";
         break;
     case CURLE_UNSUPPORTED_PROTOCOL:
         hint = "; only http:// and https:// URLs are fetched";
@@ -540,6 +540,15 @@ enum cs_rc cs_http_oauth_token(struct cs_http *http, const char *token_url, cons
         rc = cs_fail(err, errlen, CS_ERR_IO, "POST %s: %ld: the answer carries no access_token",
                      shown, resp.status);
         goto out;
+    }
+    /* The token goes into a header line: nothing that could end it. */
+    for (const unsigned char *p = (const unsigned char *)access->valuestring; *p; p++) {
+        if (*p <= ' ' || *p >= 127) {
+            rc = cs_fail(err, errlen, CS_ERR_IO,
+                         "POST %s: %ld: the access_token is not printable ASCII", shown,
+                         resp.status);
+            goto out;
+        }
     }
     double life = cJSON_IsNumber(expires) ? expires->valuedouble : 0;
     if (cJSON_IsString(expires)) /* some servers quote it */

@@ -331,7 +331,10 @@ void cs_ticket_row_clear(struct cs_ticket_row *row);
 enum cs_rc cs_store_ticket_get(struct cs_store *s, const char *channel, const char *key,
                                struct cs_ticket_row *out, char *err, size_t errlen);
 /* Inserts row (row->id 0; sets it) or updates it by id (state, remote ids,
- * updated_at, closed_at). */
+ * updated_at, closed_at; CS_ERR_NOT_FOUND for an unknown id). Times of 0
+ * mean now (opened_at on insert, updated_at), closed_at follows the state
+ * (0 while open, updated_at when closed without one), and what was used is
+ * written back into row. */
 enum cs_rc cs_store_ticket_put(struct cs_store *s, struct cs_ticket_row *row, char *err,
                                size_t errlen);
 /* Open tickets of one channel (NULL: every channel) whose key starts with

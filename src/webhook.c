@@ -14,6 +14,7 @@
  * receiver that echoes its input).
  */
 #include "webhook.h"
+#include "store.h"
 #include "http.h"
 #include "log.h"
 
@@ -38,7 +39,8 @@ struct cs_channel_session {
     const struct cs_remote_config *rc; /* the caller's cfg outlives the session */
     const char *source;                /* cfg->public_url, or "certsweep" */
     struct cs_http *http;
-    char shown[256]; /* the URL for messages (cs_webhook_url_shown) */
+    struct cs_store *store; /* where raised problems are remembered; may be NULL */
+    char shown[256];        /* the URL for messages (cs_webhook_url_shown) */
 };
 
 enum action { ACTION_RAISE, ACTION_RESOLVE, ACTION_NOTIFY };
@@ -170,8 +172,10 @@ static void excerpt(const char *text, size_t len, char *buf, size_t buflen)
 {
     size_t j = 0, max = buflen > EXCERPT_MAX + 4 ? EXCERPT_MAX : buflen - 4;
 
-    while (len > 0 && isspace((unsigned char)*text))
-        text++, len--;
+    while (len > 0 && isspace((unsigned char)*text)) {
+        text++;
+        len--;
+    }
     while (len > 0 && isspace((unsigned char)text[len - 1]))
         len--;
     for (size_t i = 0; i < len && j < max; i++) {
@@ -621,6 +625,7 @@ static enum cs_rc webhook_open(const struct cs_config *cfg, const char *name,
     if ((s = calloc(1, sizeof(*s))) == NULL)
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
     s->rc = rc;
+    s->store = store;
     s->source = cfg->public_url && cfg->public_url[0] ? cfg->public_url : "certsweep";
     cs_webhook_url_shown(rc->url, rc->type == CS_REMOTE_PAGERDUTY, s->shown, sizeof(s->shown));
     if (strncasecmp(rc->url, "http://", 7) == 0)
@@ -628,7 +633,7 @@ static enum cs_rc webhook_open(const struct cs_config *cfg, const char *name,
                "[%s] url is %s: events%s travel unencrypted; use https://", rc->channel, s->shown,
                rc->type == CS_REMOTE_PAGERDUTY ? " and the routing key"
                : rc->bearer_token              ? " and the bearer token"
-                                               : " and the URL, which is the secret to post,");
+                                               : " and the webhook URL (a secret)");
     result = cs_http_open(rc->ca_file, rc->timeout_ms ? rc->timeout_ms : DEFAULT_TIMEOUT_MS,
                           &s->http, err, errlen);
     if (result != CS_OK) {
@@ -663,6 +668,51 @@ static bool idem_key_ok(const char *key)
         if (*p <= ' ' || *p >= 127)
             return false;
     return true;
+}
+
+/*
+ * Remembers, in the inventory's tickets table, that a problem was raised
+ * on this webhook (an open row whose remote id is the key) or resolved, so
+ * that the alert that raised it sends the resolve event once the problem
+ * is gone, as it does for tickets. The event went out already: a failure
+ * here is only logged, and at worst the resolve is not sent.
+ */
+static void remember(struct cs_channel_session *s, const cJSON *payload)
+{
+    const cJSON *action = cJSON_GetObjectItemCaseSensitive(payload, "action");
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(payload, "key");
+    struct cs_ticket_row row = {0};
+    char err[CS_ERRLEN];
+    enum cs_rc rc;
+
+    if (s->store == NULL || !cJSON_IsString(action) || !cJSON_IsString(key))
+        return;
+    bool raise = strcmp(action->valuestring, "raise") == 0;
+    if (!raise && strcmp(action->valuestring, "resolve") != 0)
+        return;
+    rc = cs_store_ticket_get(s->store, s->rc->channel, key->valuestring, &row, err, sizeof(err));
+    bool open = rc == CS_OK && row.state == CS_TICKET_OPEN;
+    if (rc == CS_OK || rc == CS_ERR_NOT_FOUND) {
+        rc = CS_OK;
+        if (raise && !open) {
+            cs_ticket_row_clear(&row);
+            row = (struct cs_ticket_row){.channel = s->rc->channel,
+                                         .key = key->valuestring,
+                                         .remote_id = key->valuestring,
+                                         .remote_number = "",
+                                         .state = CS_TICKET_OPEN};
+            rc = cs_store_ticket_put(s->store, &row, err, sizeof(err));
+            row = (struct cs_ticket_row){0}; /* borrowed strings: nothing to free */
+        } else if (!raise && open) {
+            row.state = CS_TICKET_CLOSED;
+            row.updated_at = row.closed_at = 0; /* now */
+            rc = cs_store_ticket_put(s->store, &row, err, sizeof(err));
+        }
+    }
+    if (rc != CS_OK)
+        CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "[%s] %s was delivered but not recorded: %s",
+               s->rc->channel, key->valuestring, err);
+    cs_ticket_row_clear(&row);
 }
 
 static enum cs_rc webhook_send(struct cs_channel_session *s, const char *idem_key,
@@ -700,6 +750,8 @@ static enum cs_rc webhook_send(struct cs_channel_session *s, const char *idem_ke
                              NULL, &resp, err, errlen);
     if (result == CS_OK)
         result = judge(s, &resp, retry_after_s, err, errlen);
+    if (result == CS_OK)
+        remember(s, payload);
     goto out;
 
 nomem:

@@ -9,6 +9,7 @@
 #include "notify.h"
 #include "notify_smtp.h"
 #include "store.h"
+#include "webhook.h"
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
@@ -110,12 +111,7 @@ static int send_and_close(const char *cmd, const struct cs_channel_ops *channel,
     unsigned retry_after_s = 0;
     rc = channel->send(*session, key, payload, &retry_after_s, err, sizeof(err));
     channel->close(session);
-    if (rc == CS_ERR_BUSY) {
-        fprintf(stderr, "certsweep %s: rate-limited: %s (the system asks to wait %u s)\n", cmd, err,
-                retry_after_s);
-        return CS_EXIT_RUNTIME;
-    }
-    if (rc != CS_OK) {
+    if (rc != CS_OK) { /* a rate limit says so, and how long, in err */
         fprintf(stderr, "certsweep %s: %s\n", cmd, err);
         return cs_cli_exit_for(rc);
     }
@@ -327,8 +323,13 @@ int cs_cmd_test_channel(int argc, char **argv)
         }
     }
     if (remote == NULL) {
-        fprintf(stderr, "certsweep test-channel: no [ticketing.%s] or [webhook.%s] section in %s\n",
-                arg, arg, config_name(cfg));
+        if (strchr(arg, '.') != NULL)
+            fprintf(stderr, "certsweep test-channel: no [%s] section in %s\n", arg,
+                    config_name(cfg));
+        else
+            fprintf(stderr,
+                    "certsweep test-channel: no [ticketing.%s] or [webhook.%s] section in %s\n",
+                    arg, arg, config_name(cfg));
         return CS_EXIT_USAGE;
     }
     name = remote->channel;
@@ -369,10 +370,14 @@ int cs_cmd_test_channel(int argc, char **argv)
     if (status != CS_EXIT_OK)
         goto out;
     current_ticket(store, name, key, &after);
-    if (remote->is_webhook)
-        printf("%s: %s event for %s delivered to %s\n", name, resolve ? "resolve" : "trigger", key,
-               remote->url);
-    else if (after.id == 0)
+    if (remote->is_webhook) {
+        /* A Slack or Teams URL is its own credential: only its host. */
+        char shown[256];
+        cs_webhook_url_shown(remote->url, remote->type == CS_REMOTE_PAGERDUTY, shown,
+                             sizeof(shown));
+        printf("%s: %s event for %s delivered to %s\n", name, resolve ? "resolve" : "raise", key,
+               shown);
+    } else if (after.id == 0)
         printf("%s: no open ticket for %s: nothing to resolve\n", name, key);
     else if (resolve && after.state == CS_TICKET_CLOSED && before.state == CS_TICKET_OPEN &&
              before.id == after.id)

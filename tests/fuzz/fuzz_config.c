@@ -35,8 +35,9 @@ static char rotate(char c)
     return c;
 }
 
-/* Rotates what follows "password =" (or ':') on every line; true if any. */
-static bool rotate_passwords(char *text)
+/* Rotates what follows a secret key ("password =", "authtoken =", ... or
+ * with ":") on every line; true if any. */
+static bool rotate_secrets(char *text)
 {
     bool changed = false;
     char *line = text;
@@ -47,8 +48,16 @@ static bool rotate_passwords(char *text)
         char *p = line, *end = strchr(line, '\n');
         while (is_blank(*p))
             p++;
-        if (strncmp(p, "password", 8) == 0) {
-            p += 8;
+        static const char *const secret_keys[] = {
+            "password",  "authtoken", "oauth_client_secret", "oauth_refresh_token",
+            "api_token", "pat",       "routing_key",         "bearer_token",
+        };
+        size_t klen = 0;
+        for (size_t k = 0; k < sizeof(secret_keys) / sizeof(secret_keys[0]) && !klen; k++)
+            if (strncmp(p, secret_keys[k], strlen(secret_keys[k])) == 0)
+                klen = strlen(secret_keys[k]);
+        if (klen > 0) {
+            p += klen;
             while (is_blank(*p))
                 p++;
             if (*p == '=' || *p == ':') {
@@ -118,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
 
-    if (rotate_passwords(text)) {
+    if (rotate_secrets(text)) {
         rc2 = cs_config_parse(text, "fuzz.conf", &again, err2, errlen);
         if (rc2 != rc || (rc != CS_OK && strcmp(err, err2) != 0))
             abort();

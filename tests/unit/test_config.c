@@ -2,7 +2,9 @@
  * Unit tests of config.c: every key, its default and its bounds; the
  * messages name the file, the line, the section and the key; secrets come
  * from the environment, a file or the key, in that order, and are never
- * quoted; files that show a secret to others are refused.
+ * quoted; files that show a secret to others are refused. The named
+ * sections ([ticketing.NAME], [webhook.NAME]): the keys of each type, the
+ * ways to authenticate, and the same rules for their secrets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +24,20 @@
 #include <unistd.h>
 
 #define SECRET "Sup3r-S3cret-Pa55"
+
+/* The environment variables the tests set; unset before and after each. */
+static const char *const test_env[] = {
+    "CERTSWEEP_SMTP_PASSWORD",           "CERTSWEEP_CONFIG",
+    "CERTSWEEP_TICKETING_SDP_AUTHTOKEN", "CERTSWEEP_TICKETING_SDP_PROD_AUTHTOKEN",
+    "CERTSWEEP_TICKETING_SN_PASSWORD",   "CERTSWEEP_TICKETING_SN_OAUTH_CLIENT_SECRET",
+    "CERTSWEEP_TICKETING_JIRA_PAT",      "CERTSWEEP_WEBHOOK_PD_ROUTING_KEY",
+};
+
+static void clear_test_env(void)
+{
+    for (size_t i = 0; i < sizeof(test_env) / sizeof(test_env[0]); i++)
+        unsetenv(test_env[i]);
+}
 
 static const char smtp_ok[] = "[smtp]\n"
                               "url = smtp://127.0.0.1:2525\n"
@@ -47,8 +63,7 @@ static int setup(void **state)
         free(fx);
         return -1;
     }
-    unsetenv("CERTSWEEP_SMTP_PASSWORD");
-    unsetenv("CERTSWEEP_CONFIG");
+    clear_test_env();
     *state = fx;
     return 0;
 }
@@ -70,8 +85,7 @@ static int teardown(void **state)
         closedir(d);
     rmdir(fx->dir);
     cs_config_clear(&fx->cfg);
-    unsetenv("CERTSWEEP_SMTP_PASSWORD");
-    unsetenv("CERTSWEEP_CONFIG");
+    clear_test_env();
     free(fx);
     return 0;
 }
@@ -825,6 +839,21 @@ static void test_world_readable_file_with_a_password_is_refused(void **state)
     assert_null(strstr(fx->err, SECRET));
 }
 
+static void test_world_readable_file_with_a_webhook_url_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    const char *path = write_file(
+        fx, "certsweep.conf",
+        "[webhook.chat]\ntype = slack\nurl = https://hooks.slack.com/services/" SECRET "\n", 0644);
+    char want[PATH_MAX + 256];
+    snprintf(want, sizeof(want),
+             "%s:3: [webhook.chat] url: the file holds a webhook URL, which is a credential, but "
+             "is readable by others (mode 0644); chmod 600 it",
+             path);
+    expect_error(fx, cs_config_load(path, &fx->cfg, fx->err, sizeof(fx->err)), want);
+    assert_null(strstr(fx->err, SECRET));
+}
+
 static void test_group_readable_file_with_a_password_is_refused(void **state)
 {
     struct fixture *fx = *state;
@@ -949,6 +978,864 @@ static void test_nul_byte_in_the_file_is_refused(void **state)
     assert_non_null(strstr(fx->err, ":2: a NUL byte"));
 }
 
+/* ---- [certsweep] ------------------------------------------------------------ */
+
+static void test_certsweep_url_is_the_public_url(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[certsweep]\nurl = https://certsweep.example:8443\n"));
+    assert_string_equal(fx->cfg.public_url, "https://certsweep.example:8443");
+    expect_ok(fx, parse(fx, "[certsweep]\nurl = http://10.0.0.5/certsweep/\n"));
+    assert_string_equal(fx->cfg.public_url, "http://10.0.0.5/certsweep/");
+}
+
+static void test_public_url_defaults_to_the_hostname(void **state)
+{
+    struct fixture *fx = *state;
+    char host[256] = "";
+    gethostname(host, sizeof(host) - 1);
+    expect_ok(fx, parse(fx, ""));
+    assert_string_equal(fx->cfg.public_url, host);
+    expect_ok(fx, parse(fx, "[certsweep]\n"));
+    assert_string_equal(fx->cfg.public_url, host);
+}
+
+static void test_certsweep_url_must_be_http_or_https(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "[certsweep]\nurl = ftp://h\n"),
+                 "t.conf:2: [certsweep] url: expected http://HOST[:PORT][/PATH] or https://..., "
+                 "without user, query or fragment, not 'ftp://h'");
+    expect_error(fx, parse(fx, "[certsweep]\nkey = v\n"),
+                 "t.conf:2: [certsweep] unknown key 'key'; valid keys: url");
+}
+
+/* ---- [ticketing.NAME] and [webhook.NAME]: each type ------------------------- */
+
+static const char sdp_ok[] = "[ticketing.sdp]\n"
+                             "type = servicedeskplus\n"
+                             "url = https://sdp.example.com:8080\n"
+                             "authtoken = " SECRET "\n";
+
+static const char sn_ok[] = "[ticketing.sn]\n"
+                            "type = servicenow\n"
+                            "url = https://acme.service-now.com\n"
+                            "username = certsweep\n"
+                            "password = " SECRET "\n";
+
+static const char jira_ok[] = "[ticketing.jira]\n"
+                              "type = jira\n"
+                              "url = https://acme.atlassian.net\n"
+                              "project = OPS\n"
+                              "email = bot@example.com\n"
+                              "api_token = " SECRET "\n";
+
+/* Parses `base` plus one line. */
+static enum cs_rc parse_plus(struct fixture *fx, const char *base, const char *line)
+{
+    char text[16384];
+    snprintf(text, sizeof(text), "%s%s\n", base, line);
+    return parse(fx, text);
+}
+
+static void test_servicedeskplus_with_an_authtoken(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, sdp_ok));
+    assert_int_equal(fx->cfg.nremotes, 1);
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_string_equal(r->channel, "ticketing.sdp");
+    assert_string_equal(r->name, "sdp");
+    assert_false(r->is_webhook);
+    assert_int_equal(r->type, CS_REMOTE_SERVICEDESKPLUS);
+    assert_string_equal(r->url, "https://sdp.example.com:8080");
+    assert_string_equal(r->authtoken, SECRET);
+    assert_string_equal(r->auth, "authtoken");
+    assert_null(r->ca_file);
+    assert_int_equal(r->timeout_ms, 30000);
+    assert_true(r->close_resolved);
+    assert_null(r->oauth_token_url);
+    assert_null(r->requester);
+    assert_null(r->table);
+}
+
+static void test_servicedeskplus_optional_fields(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse_plus(fx, sdp_ok,
+                             "requester = Certificate Bot\npriority = High\ncategory = Security\n"
+                             "technician_group = PKI team"));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_string_equal(r->requester, "Certificate Bot");
+    assert_string_equal(r->priority, "High");
+    assert_string_equal(r->category, "Security");
+    assert_null(r->snow_category);
+    assert_string_equal(r->technician_group, "PKI team");
+}
+
+static void test_servicedeskplus_cloud_oauth_defaults_the_token_url(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[ticketing.sdp]\ntype = servicedeskplus\n"
+                            "url = https://sdpondemand.manageengine.com\n"
+                            "oauth_client_id = 1000.ABC\noauth_client_secret = " SECRET "\n"
+                            "oauth_refresh_token = refresh-" SECRET "\n"));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_string_equal(r->auth, "oauth");
+    assert_string_equal(r->oauth_client_id, "1000.ABC");
+    assert_string_equal(r->oauth_client_secret, SECRET);
+    assert_string_equal(r->oauth_refresh_token, "refresh-" SECRET);
+    assert_string_equal(r->oauth_token_url, "https://accounts.zoho.com/oauth/v2/token");
+    assert_null(r->authtoken);
+
+    expect_ok(fx, parse(fx, "[ticketing.sdp]\ntype = servicedeskplus\nurl = https://h\n"
+                            "oauth_client_id = c\noauth_client_secret = s\n"
+                            "oauth_refresh_token = r\n"
+                            "oauth_token_url = https://accounts.zoho.eu/oauth/v2/token\n"));
+    assert_string_equal(fx->cfg.remotes[0].oauth_token_url,
+                        "https://accounts.zoho.eu/oauth/v2/token");
+}
+
+static void test_servicenow_basic_auth_and_defaults(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, sn_ok));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_int_equal(r->type, CS_REMOTE_SERVICENOW);
+    assert_string_equal(r->auth, "basic");
+    assert_string_equal(r->username, "certsweep");
+    assert_string_equal(r->password, SECRET);
+    assert_string_equal(r->table, "incident");
+    assert_null(r->oauth_token_url);
+    assert_null(r->urgency);
+    assert_true(r->close_resolved);
+}
+
+static void test_servicenow_fields(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse_plus(fx, sn_ok,
+                             "caller_id = certsweep.bot\nassignment_group = PKI\n"
+                             "category = security\nurgency = 2\nimpact = 03\n"
+                             "table = u_cert_incident\nclose_resolved = no"));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_string_equal(r->caller_id, "certsweep.bot");
+    assert_string_equal(r->assignment_group, "PKI");
+    assert_string_equal(r->snow_category, "security");
+    assert_null(r->category);
+    assert_string_equal(r->urgency, "2");
+    assert_string_equal(r->impact, "3");
+    assert_string_equal(r->table, "u_cert_incident");
+    assert_false(r->close_resolved);
+}
+
+static void test_servicenow_urgency_and_impact_are_1_to_3(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse_plus(fx, sn_ok, "urgency = 0"),
+                 "t.conf:6: [ticketing.sn] urgency: expected 1, 2 or 3, not '0'");
+    expect_error(fx, parse_plus(fx, sn_ok, "impact = high"),
+                 "t.conf:6: [ticketing.sn] impact: expected 1, 2 or 3, not 'high'");
+}
+
+static void test_servicenow_table_is_a_name(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse_plus(fx, sn_ok, "table = incident/../sys_user"),
+                 "t.conf:6: [ticketing.sn] table: expected a table name of 1 to 80 characters "
+                 "from A-Z, a-z, 0-9, _, . and -, not 'incident/../sys_user'");
+}
+
+static void test_servicenow_oauth_token_url_defaults_to_the_instance(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx,
+              parse(fx, "[ticketing.sn]\ntype = servicenow\nurl = https://acme.service-now.com/\n"
+                        "oauth_client_id = c\noauth_client_secret = " SECRET "\n"
+                        "oauth_refresh_token = r\n"));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_string_equal(r->auth, "oauth");
+    assert_string_equal(r->oauth_token_url, "https://acme.service-now.com/oauth_token.do");
+    assert_null(r->username);
+    assert_null(r->password);
+}
+
+static void test_jira_cloud_with_email_and_api_token(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, jira_ok));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_int_equal(r->type, CS_REMOTE_JIRA);
+    assert_string_equal(r->auth, "api_token");
+    assert_string_equal(r->project, "OPS");
+    assert_string_equal(r->email, "bot@example.com");
+    assert_string_equal(r->api_token, SECRET);
+    assert_null(r->pat);
+    assert_string_equal(r->issuetype, "Task");
+    assert_string_equal(r->done_transition, "Done");
+}
+
+static void test_jira_data_center_with_a_pat(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[ticketing.jira]\ntype = jira\nurl = https://jira.example.com\n"
+                            "project = PKI\npat = " SECRET "\nissuetype = Bug\n"
+                            "done_transition = Resolve Issue\n"));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_string_equal(r->auth, "pat");
+    assert_string_equal(r->pat, SECRET);
+    assert_null(r->email);
+    assert_string_equal(r->issuetype, "Bug");
+    assert_string_equal(r->done_transition, "Resolve Issue");
+}
+
+static void test_jira_needs_a_project(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "\n[ticketing.jira]\ntype = jira\nurl = https://j\npat = x\n"),
+                 "t.conf:2: [ticketing.jira] needs project (a project key like OPS)");
+}
+
+static void test_pagerduty_url_defaults_to_events_v2(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[webhook.pd]\ntype = pagerduty\nrouting_key = " SECRET "\n"));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_string_equal(r->channel, "webhook.pd");
+    assert_true(r->is_webhook);
+    assert_int_equal(r->type, CS_REMOTE_PAGERDUTY);
+    assert_string_equal(r->url, "https://events.pagerduty.com/v2/enqueue");
+    assert_string_equal(r->routing_key, SECRET);
+    assert_string_equal(r->auth, "routing_key");
+    assert_false(r->close_resolved);
+
+    expect_ok(fx, parse(fx, "[webhook.pd]\ntype = pagerduty\nrouting_key = k\n"
+                            "url = http://127.0.0.1:8081/v2/enqueue\n"));
+    assert_string_equal(fx->cfg.remotes[0].url, "http://127.0.0.1:8081/v2/enqueue");
+}
+
+static void test_slack_and_teams_need_a_url_and_no_auth(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx,
+              parse(fx,
+                    "[webhook.chat]\ntype = slack\n"
+                    "url = https://hooks.slack.com/services/T0/B0/xyz\n"
+                    "[webhook.teams]\ntype = teams\nurl = https://example.webhook.office.com/x\n"));
+    assert_int_equal(fx->cfg.nremotes, 2);
+    assert_int_equal(fx->cfg.remotes[0].type, CS_REMOTE_SLACK);
+    assert_null(fx->cfg.remotes[0].auth);
+    assert_int_equal(fx->cfg.remotes[1].type, CS_REMOTE_TEAMS);
+    expect_error(fx, parse(fx, "[webhook.chat]\ntype = slack\n"),
+                 "t.conf:1: [webhook.chat] needs url (http://HOST[:PORT][/PATH][?QUERY] or "
+                 "https://..., without user or fragment)");
+    expect_error(fx, parse(fx, "[webhook.chat]\ntype = teams\nurl = https://h\nrouting_key = k\n"),
+                 "t.conf:4: [webhook.chat] 'routing_key' is not a key of type teams; its keys are "
+                 "type, url, ca_file, timeout");
+}
+
+static void test_generic_webhook_with_and_without_a_bearer_token(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[webhook.hook]\ntype = generic\nurl = https://h.example/hook\n"));
+    assert_null(fx->cfg.remotes[0].auth);
+    assert_null(fx->cfg.remotes[0].bearer_token);
+    expect_ok(fx, parse(fx, "[webhook.hook]\ntype = generic\nurl = https://h.example/hook\n"
+                            "bearer_token = " SECRET "\n"));
+    assert_string_equal(fx->cfg.remotes[0].auth, "bearer_token");
+    assert_string_equal(fx->cfg.remotes[0].bearer_token, SECRET);
+}
+
+static void test_several_sections_of_each_kind_in_file_order(void **state)
+{
+    struct fixture *fx = *state;
+    char text[4096];
+    snprintf(text, sizeof(text),
+             "%s%s%s[webhook.sdp]\ntype = generic\nurl = https://h\n"
+             "[webhook.pd]\ntype = pagerduty\nrouting_key = k\n",
+             sdp_ok, sn_ok, jira_ok);
+    expect_ok(fx, parse(fx, text));
+    assert_int_equal(fx->cfg.nremotes, 5);
+    assert_string_equal(fx->cfg.remotes[0].channel, "ticketing.sdp");
+    assert_string_equal(fx->cfg.remotes[1].channel, "ticketing.sn");
+    assert_string_equal(fx->cfg.remotes[2].channel, "ticketing.jira");
+    assert_string_equal(fx->cfg.remotes[3].channel, "webhook.sdp");
+    assert_string_equal(fx->cfg.remotes[4].channel, "webhook.pd");
+    assert_ptr_equal(cs_config_remote(&fx->cfg, false, "sdp"), &fx->cfg.remotes[0]);
+    assert_ptr_equal(cs_config_remote(&fx->cfg, true, "sdp"), &fx->cfg.remotes[3]);
+    assert_ptr_equal(cs_config_remote(&fx->cfg, false, "jira"), &fx->cfg.remotes[2]);
+    assert_null(cs_config_remote(&fx->cfg, true, "jira"));
+    assert_null(cs_config_remote(&fx->cfg, false, "pd"));
+    assert_null(cs_config_remote(&fx->cfg, false, "nope"));
+}
+
+static void test_config_remote_on_an_empty_configuration(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, smtp_ok));
+    assert_int_equal(fx->cfg.nremotes, 0);
+    assert_null(fx->cfg.remotes);
+    assert_null(cs_config_remote(&fx->cfg, false, "sdp"));
+}
+
+static void test_type_may_come_after_other_keys(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[ticketing.sn]\nurl = https://acme.service-now.com\n"
+                            "category = network\nusername = u\npassword = p\n"
+                            "type = servicenow\nurgency = 1\n"));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_int_equal(r->type, CS_REMOTE_SERVICENOW);
+    assert_string_equal(r->snow_category, "network");
+    assert_null(r->category);
+    assert_string_equal(r->urgency, "1");
+}
+
+static void test_bad_value_before_the_type_is_reported_at_its_line(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "[ticketing.sn]\nurl = https://h\ntimeout = 0\ntype = servicenow\n"),
+                 "t.conf:3: [ticketing.sn] timeout: expected seconds from 1 to 600, not '0'");
+}
+
+static void test_type_is_not_case_sensitive(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[webhook.pd]\ntype = PagerDuty\nrouting_key = k\n"));
+    assert_int_equal(fx->cfg.remotes[0].type, CS_REMOTE_PAGERDUTY);
+}
+
+static void test_close_resolved_is_yes_or_no(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse_plus(fx, sdp_ok, "close_resolved = yes"));
+    assert_true(fx->cfg.remotes[0].close_resolved);
+    expect_ok(fx, parse_plus(fx, sdp_ok, "close_resolved = NO"));
+    assert_false(fx->cfg.remotes[0].close_resolved);
+    expect_error(fx, parse_plus(fx, sdp_ok, "close_resolved = maybe"),
+                 "t.conf:5: [ticketing.sdp] close_resolved: expected yes or no, not 'maybe'");
+}
+
+static void test_close_resolved_is_not_a_webhook_key(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(parse(fx, "[webhook.pd]\ntype = pagerduty\nclose_resolved = no\n"),
+                     CS_ERR_USAGE);
+    assert_non_null(
+        strstr(fx->err, "t.conf:3: [webhook.pd] 'close_resolved' is not a key of type pagerduty"));
+}
+
+static void test_remote_timeout_and_ca_file(void **state)
+{
+    struct fixture *fx = *state;
+    const char *ca = write_file(fx, "ca.pem", "-----BEGIN CERTIFICATE-----\n", 0644);
+    char line[PATH_MAX + 64];
+    snprintf(line, sizeof(line), "timeout = 600\nca_file = %s", ca);
+    expect_ok(fx, parse_plus(fx, sdp_ok, line));
+    assert_int_equal(fx->cfg.remotes[0].timeout_ms, 600000);
+    assert_string_equal(fx->cfg.remotes[0].ca_file, ca);
+    expect_error(fx, parse_plus(fx, sdp_ok, "timeout = 601"),
+                 "t.conf:5: [ticketing.sdp] timeout: expected seconds from 1 to 600, not '601'");
+    expect_error(fx, parse_plus(fx, sdp_ok, "ca_file = /nonexistent/ca.pem"),
+                 "t.conf:5: [ticketing.sdp] ca_file: cannot read '/nonexistent/ca.pem': No such "
+                 "file or directory");
+}
+
+/* ---- named sections: errors ---------------------------------------------------- */
+
+static void test_named_section_needs_a_type(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "[ticketing.sdp]\nurl = https://h\n"),
+                 "t.conf:1: [ticketing.sdp] needs type (servicedeskplus, servicenow or jira)");
+    expect_error(fx, parse(fx, "[webhook.x]\n[outbox]\n"),
+                 "t.conf:1: [webhook.x] needs type (pagerduty, slack, teams or generic)");
+}
+
+static void test_unknown_type_lists_the_types(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "[ticketing.t]\ntype = otrs\n"),
+                 "t.conf:2: [ticketing.t] type: expected servicedeskplus, servicenow or jira, not "
+                 "'otrs'");
+    expect_error(fx, parse(fx, "[ticketing.t]\ntype = slack\n"),
+                 "t.conf:2: [ticketing.t] type: expected servicedeskplus, servicenow or jira, not "
+                 "'slack'");
+    expect_error(fx, parse(fx, "[webhook.w]\ntype = jira\n"),
+                 "t.conf:2: [webhook.w] type: expected pagerduty, slack, teams or generic, not "
+                 "'jira'");
+}
+
+static void test_key_of_another_type_names_the_type_and_its_keys(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse_plus(fx, jira_ok, "caller_id = me"),
+                 "t.conf:7: [ticketing.jira] 'caller_id' is not a key of type jira; its keys are "
+                 "type, url, ca_file, timeout, close_resolved, project, issuetype, "
+                 "done_transition, email, api_token, api_token_file, pat, pat_file");
+    expect_error(fx, parse_plus(fx, sn_ok, "authtoken = x"),
+                 "t.conf:6: [ticketing.sn] 'authtoken' is not a key of type servicenow; its keys "
+                 "are type, url, ca_file, timeout, close_resolved, username, password, "
+                 "password_file, caller_id, assignment_group, category, urgency, impact, table, "
+                 "oauth_client_id, oauth_client_secret, oauth_client_secret_file, "
+                 "oauth_refresh_token, oauth_refresh_token_file, oauth_token_url");
+}
+
+static void test_key_of_another_type_before_the_type_is_reported_at_its_line(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(parse(fx, "[ticketing.jira]\ncaller_id = me\ntype = jira\n"), CS_ERR_USAGE);
+    assert_non_null(
+        strstr(fx->err, "t.conf:2: [ticketing.jira] 'caller_id' is not a key of type jira;"));
+}
+
+static void test_unknown_key_in_a_named_section(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(parse_plus(fx, sdp_ok, "tecnician_group = x"), CS_ERR_USAGE);
+    assert_non_null(strstr(fx->err, "t.conf:5: [ticketing.sdp] 'tecnician_group' is not a key of "
+                                    "type servicedeskplus; its keys are type, url,"));
+    assert_int_equal(parse(fx, "[ticketing.sdp]\nfoo = 1\nbar = 2\ntype = servicedeskplus\n"),
+                     CS_ERR_USAGE);
+    assert_non_null(strstr(fx->err, "t.conf:2: [ticketing.sdp] 'foo' is not a key"));
+}
+
+static void test_duplicate_named_section_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    char text[4096];
+    snprintf(text, sizeof(text), "%s%s", sdp_ok, sdp_ok);
+    expect_error(fx, parse(fx, text), "t.conf:5: [ticketing.sdp] given twice (first at line 1)");
+}
+
+static void test_same_name_in_ticketing_and_webhook_is_allowed(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx,
+              parse(fx, "[ticketing.ops]\ntype = jira\nurl = https://j\nproject = OPS\npat = p\n"
+                        "[webhook.ops]\ntype = slack\nurl = https://hooks.slack.com/x\n"));
+    assert_int_equal(fx->cfg.nremotes, 2);
+}
+
+static void test_section_name_is_1_to_32_of_a_z_0_9_underscore_dash(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[webhook.abcdefghijklmnopqrstuvwxyz_-0123]\ntype = slack\n"
+                            "url = https://h\n"));
+    assert_string_equal(fx->cfg.remotes[0].name, "abcdefghijklmnopqrstuvwxyz_-0123");
+    static const char *const bad[] = {
+        "", "Ops", "a.b", "a b", "abcdefghijklmnopqrstuvwxyz_-01234", "caf\xc3\xa9"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "[webhook.%s]\ntype = slack\n", bad[i]);
+        assert_int_equal(parse(fx, text), CS_ERR_USAGE);
+        if (strstr(fx->err, "t.conf:1: [webhook.") == NULL ||
+            strstr(fx->err, "expected a name of 1 to 32 characters from a-z, 0-9, _ and -") == NULL)
+            fail_msg("name '%s': %s", bad[i], fx->err);
+    }
+}
+
+static void test_named_section_without_a_name_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "[ticketing]\ntype = jira\n"),
+                 "t.conf:1: [ticketing] needs a name, as in [ticketing.main]");
+    expect_error(fx, parse(fx, "[smtp.x]\n"),
+                 "t.conf:1: unknown section [smtp.x]; valid sections: [smtp], [syslog], [outbox], "
+                 "[certsweep], [ticketing.NAME], [webhook.NAME]");
+}
+
+static void test_duplicate_key_in_a_named_section_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse_plus(fx, sdp_ok, "type = jira"),
+                 "t.conf:5: [ticketing.sdp] type given twice (first at line 2)");
+    expect_error(fx, parse(fx, "[ticketing.sdp]\nurl = https://a\nurl = https://b\n"),
+                 "t.conf:3: [ticketing.sdp] url given twice (first at line 2)");
+}
+
+static void test_too_many_named_sections_are_refused(void **state)
+{
+    struct fixture *fx = *state;
+    size_t size = 65 * 64, n = 0;
+    char *text = malloc(size);
+    assert_non_null(text);
+    for (int i = 0; i < 65; i++)
+        n += (size_t)snprintf(text + n, size - n, "[webhook.w%d]\ntype = slack\nurl = https://h\n",
+                              i);
+    assert_int_equal(parse(fx, text), CS_ERR_USAGE);
+    free(text);
+    assert_string_equal(fx->err, "t.conf:193: more than 64 [ticketing.*] and [webhook.*] sections");
+}
+
+static void test_remote_url_is_required(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "[ticketing.sdp]\ntype = servicedeskplus\nauthtoken = x\n"),
+                 "t.conf:1: [ticketing.sdp] needs url (http://HOST[:PORT][/PATH] or https://..., "
+                 "without user, query or fragment)");
+}
+
+static void test_remote_url_must_be_http_or_https(void **state)
+{
+    struct fixture *fx = *state;
+    static const char *const bad[] = {"ftp://h",       "https://",    "https:///x",
+                                      "h.example",     "https://h:0", "https://h:99999",
+                                      "https://h/a b", "https://[::1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[256], want[512];
+        snprintf(text, sizeof(text), "[ticketing.t]\ntype = jira\nurl = %s\n", bad[i]);
+        snprintf(want, sizeof(want),
+                 "t.conf:3: [ticketing.t] url: expected http://HOST[:PORT][/PATH] or https://..., "
+                 "without user, query or fragment, not '%s'",
+                 bad[i]);
+        expect_error(fx, parse(fx, text), want);
+    }
+}
+
+static void test_plain_http_url_is_accepted(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[ticketing.sdp]\ntype = servicedeskplus\nurl = http://sdp.lan:8080/\n"
+                            "authtoken = x\n"));
+    assert_string_equal(fx->cfg.remotes[0].url, "http://sdp.lan:8080/");
+    expect_ok(fx, parse(fx, "[webhook.w]\ntype = generic\nurl = HTTPS://[::1]:8443/hook/in\n"));
+}
+
+static void test_remote_url_with_a_user_is_refused_without_quoting_it(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx,
+                 parse(fx, "[ticketing.sdp]\ntype = servicedeskplus\n"
+                           "url = https://admin:" SECRET "@sdp.example.com/\n"),
+                 "t.conf:3: [ticketing.sdp] url: expected no user or password in the URL: give "
+                 "them with the section's keys");
+}
+
+static void test_remote_url_with_a_query_or_fragment_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "[ticketing.t]\ntype = jira\nurl = https://h/x?token=" SECRET "\n"),
+                 "t.conf:3: [ticketing.t] url: expected no query (?) or fragment (#) in the URL");
+    expect_error(fx, parse(fx, "[webhook.w]\ntype = generic\nurl = https://h/hook#x\n"),
+                 "t.conf:3: [webhook.w] url: expected no fragment (#) in the URL");
+}
+
+/* Teams Workflows URLs carry their signature in the query. */
+static void test_webhook_url_may_carry_a_query(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse(fx, "[webhook.teams]\ntype = teams\n"
+                            "url = https://x.logic.azure.com/workflows/1/triggers/manual/paths/"
+                            "invoke?api-version=2016-06-01&sp=%2Ftriggers&sig=" SECRET "\n"));
+    assert_non_null(strstr(fx->cfg.remotes[0].url, "sig=" SECRET));
+}
+
+/* ---- named sections: authentication ---------------------------------------------- */
+
+static void test_ticketing_needs_authentication(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "[ticketing.sdp]\ntype = servicedeskplus\nurl = https://h\n"),
+                 "t.conf:1: [ticketing.sdp] needs authentication: authtoken, or oauth_client_id + "
+                 "oauth_client_secret + oauth_refresh_token");
+    expect_error(fx, parse(fx, "[ticketing.sn]\ntype = servicenow\nurl = https://h\n"),
+                 "t.conf:1: [ticketing.sn] needs authentication: username + password, or "
+                 "oauth_client_id + oauth_client_secret + oauth_refresh_token");
+    expect_error(fx, parse(fx, "[ticketing.j]\ntype = jira\nurl = https://h\nproject = P\n"),
+                 "t.conf:1: [ticketing.j] needs authentication: email + api_token, or pat");
+}
+
+static void test_pagerduty_needs_a_routing_key(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse(fx, "[webhook.pd]\ntype = pagerduty\n"),
+                 "t.conf:1: [webhook.pd] needs routing_key (or routing_key_file, or "
+                 "$CERTSWEEP_WEBHOOK_PD_ROUTING_KEY)");
+}
+
+static void test_username_without_password_is_incomplete(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx,
+                 parse(fx, "[ticketing.sn]\ntype = servicenow\nurl = https://h\nusername = u\n"),
+                 "t.conf:1: [ticketing.sn] username is set but not password (or password_file, or "
+                 "$CERTSWEEP_TICKETING_SN_PASSWORD): authenticate with username + password, or "
+                 "oauth_client_id + oauth_client_secret + oauth_refresh_token");
+}
+
+static void test_incomplete_oauth_names_the_missing_key(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(parse(fx, "[ticketing.sdp]\ntype = servicedeskplus\nurl = https://h\n"
+                               "oauth_client_id = c\noauth_refresh_token = " SECRET "\n"),
+                     CS_ERR_USAGE);
+    assert_non_null(strstr(fx->err, "t.conf:1: [ticketing.sdp] oauth_client_id is set but not "
+                                    "oauth_client_secret (or oauth_client_secret_file, or "
+                                    "$CERTSWEEP_TICKETING_SDP_OAUTH_CLIENT_SECRET)"));
+    assert_null(strstr(fx->err, SECRET));
+}
+
+static void test_oauth_token_url_alone_is_incomplete_oauth(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(parse_plus(fx, sdp_ok, "oauth_token_url = https://accounts.zoho.eu/x"),
+                     CS_ERR_USAGE);
+    assert_non_null(strstr(fx->err, "t.conf:5: [ticketing.sdp] authtoken and oauth_token_url are "
+                                    "two ways to authenticate; keep one"));
+}
+
+static void test_jira_email_without_api_token_is_incomplete(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(parse(fx, "[ticketing.j]\ntype = jira\nurl = https://h\nproject = P\n"
+                               "email = a@example.com\n"),
+                     CS_ERR_USAGE);
+    assert_non_null(strstr(fx->err, "[ticketing.j] email is set but not api_token"));
+}
+
+static void test_basic_and_oauth_together_are_refused(void **state)
+{
+    struct fixture *fx = *state;
+    expect_error(fx, parse_plus(fx, sn_ok, "oauth_client_id = c"),
+                 "t.conf:6: [ticketing.sn] username and oauth_client_id are two ways to "
+                 "authenticate; keep one: username + password, or oauth_client_id + "
+                 "oauth_client_secret + oauth_refresh_token");
+}
+
+static void test_authtoken_and_oauth_together_are_refused(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(
+        parse_plus(fx, sdp_ok,
+                   "oauth_client_id = c\noauth_client_secret = s\noauth_refresh_token = r"),
+        CS_ERR_USAGE);
+    assert_non_null(strstr(fx->err, "t.conf:5: [ticketing.sdp] authtoken and oauth_client_id are "
+                                    "two ways to authenticate"));
+}
+
+static void test_api_token_and_pat_together_are_refused(void **state)
+{
+    struct fixture *fx = *state;
+    assert_int_equal(parse_plus(fx, jira_ok, "pat = " SECRET), CS_ERR_USAGE);
+    assert_non_null(
+        strstr(fx->err, "t.conf:7: [ticketing.jira] email and pat are two ways to authenticate"));
+}
+
+/* ---- named sections: secrets ------------------------------------------------------- */
+
+static void test_remote_secret_sources_are_recorded(void **state)
+{
+    struct fixture *fx = *state;
+    char text[PATH_MAX + 512];
+    snprintf(text, sizeof(text),
+             "[ticketing.sn]\ntype = servicenow\nurl = https://h\noauth_client_id = c\n"
+             "oauth_client_secret = " SECRET "\noauth_refresh_token_file = %s\n",
+             write_file(fx, "rt", "refresh\n", 0600));
+    expect_ok(fx, parse(fx, text));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_string_equal(r->oauth_refresh_token, "refresh");
+    assert_string_equal(r->secrets[0].key, "oauth_client_secret");
+    assert_string_equal(r->secrets[0].from, "oauth_client_secret");
+    assert_string_equal(r->secrets[1].key, "oauth_refresh_token");
+    assert_string_equal(r->secrets[1].from, "oauth_refresh_token_file");
+    assert_null(r->secrets[2].key);
+}
+
+static void test_remote_secret_from_a_file_is_its_first_line(void **state)
+{
+    struct fixture *fx = *state;
+    char text[PATH_MAX + 256];
+    snprintf(text, sizeof(text), "[webhook.pd]\ntype = pagerduty\nrouting_key_file = %s\n",
+             write_file(fx, "rk", SECRET "\r\nsecond\n", 0600));
+    expect_ok(fx, parse(fx, text));
+    assert_string_equal(fx->cfg.remotes[0].routing_key, SECRET);
+    assert_string_equal(fx->cfg.remotes[0].secrets[0].from, "routing_key_file");
+}
+
+static void test_remote_secret_from_the_environment_comes_first(void **state)
+{
+    struct fixture *fx = *state;
+    char text[PATH_MAX + 256];
+    setenv("CERTSWEEP_TICKETING_SDP_AUTHTOKEN", "from-env", 1);
+    expect_ok(fx, parse(fx, sdp_ok));
+    assert_string_equal(fx->cfg.remotes[0].authtoken, "from-env");
+    assert_string_equal(fx->cfg.remotes[0].secrets[0].from, "CERTSWEEP_TICKETING_SDP_AUTHTOKEN");
+
+    snprintf(text, sizeof(text),
+             "[ticketing.sdp]\ntype = servicedeskplus\nurl = https://h\nauthtoken_file = %s\n",
+             write_file(fx, "tok", "from-file\n", 0600));
+    expect_ok(fx, parse(fx, text));
+    assert_string_equal(fx->cfg.remotes[0].authtoken, "from-env");
+
+    unsetenv("CERTSWEEP_TICKETING_SDP_AUTHTOKEN");
+    expect_ok(fx, parse(fx, text));
+    assert_string_equal(fx->cfg.remotes[0].authtoken, "from-file");
+    assert_string_equal(fx->cfg.remotes[0].secrets[0].from, "authtoken_file");
+}
+
+static void test_environment_alone_supplies_a_remote_secret(void **state)
+{
+    struct fixture *fx = *state;
+    setenv("CERTSWEEP_WEBHOOK_PD_ROUTING_KEY", "from-env", 1);
+    expect_ok(fx, parse(fx, "[webhook.pd]\ntype = pagerduty\n"));
+    assert_string_equal(fx->cfg.remotes[0].routing_key, "from-env");
+    assert_string_equal(fx->cfg.remotes[0].auth, "routing_key");
+}
+
+static void test_remote_environment_name_has_underscores_for_dashes(void **state)
+{
+    struct fixture *fx = *state;
+    setenv("CERTSWEEP_TICKETING_SDP_PROD_AUTHTOKEN", "from-env", 1);
+    expect_ok(fx, parse(fx, "[ticketing.sdp-prod]\ntype = servicedeskplus\nurl = https://h\n"));
+    assert_string_equal(fx->cfg.remotes[0].authtoken, "from-env");
+    assert_string_equal(fx->cfg.remotes[0].secrets[0].from,
+                        "CERTSWEEP_TICKETING_SDP_PROD_AUTHTOKEN");
+}
+
+static void test_environment_secret_of_another_way_conflicts(void **state)
+{
+    struct fixture *fx = *state;
+    setenv("CERTSWEEP_TICKETING_SN_PASSWORD", SECRET, 1);
+    assert_int_equal(parse(fx, "[ticketing.sn]\ntype = servicenow\nurl = https://h\n"
+                               "oauth_client_id = c\noauth_client_secret = s\n"
+                               "oauth_refresh_token = r\n"),
+                     CS_ERR_USAGE);
+    assert_non_null(strstr(fx->err, "[ticketing.sn] CERTSWEEP_TICKETING_SN_PASSWORD and "
+                                    "oauth_client_id are two ways to authenticate"));
+    assert_null(strstr(fx->err, SECRET));
+}
+
+static void test_environment_secret_of_another_type_is_ignored(void **state)
+{
+    struct fixture *fx = *state;
+    setenv("CERTSWEEP_TICKETING_JIRA_PAT", "pat", 1);
+    expect_ok(fx, parse(fx, "[ticketing.jira]\ntype = servicedeskplus\nurl = https://h\n"
+                            "authtoken = t\n"));
+    assert_null(fx->cfg.remotes[0].pat);
+}
+
+static void test_too_long_environment_secret_is_refused_without_its_value(void **state)
+{
+    struct fixture *fx = *state;
+    char value[1100];
+    memset(value, 'k', sizeof(value) - 1);
+    value[sizeof(value) - 1] = '\0';
+    setenv("CERTSWEEP_WEBHOOK_PD_ROUTING_KEY", value, 1);
+    expect_error(fx, parse(fx, "[webhook.pd]\ntype = pagerduty\n"),
+                 "t.conf: CERTSWEEP_WEBHOOK_PD_ROUTING_KEY: expected an integration key of 1 to "
+                 "1024 characters, not the value");
+}
+
+static void test_remote_secret_key_and_file_both_is_an_error(void **state)
+{
+    struct fixture *fx = *state;
+    char text[PATH_MAX + 256];
+    snprintf(text, sizeof(text), "%spat_file = %s\n",
+             "[ticketing.jira]\ntype = jira\nurl = https://h\nproject = P\npat = " SECRET "\n",
+             write_file(fx, "pat", "x\n", 0600));
+    expect_error(fx, parse(fx, text),
+                 "t.conf:6: [ticketing.jira] pat and pat_file are both set; "
+                 "keep one");
+}
+
+static void test_world_readable_file_with_an_inline_remote_secret_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    char text[1024], want[PATH_MAX + 256];
+    snprintf(text, sizeof(text), "%s%s", smtp_ok, jira_ok);
+    const char *path = write_file(fx, "certsweep.conf", text, 0644);
+    snprintf(want, sizeof(want),
+             "%s:9: [ticketing.jira] api_token: the file holds this secret but is readable by "
+             "others (mode 0644); chmod 600 it or use api_token_file",
+             path);
+    expect_error(fx, cs_config_load(path, &fx->cfg, fx->err, sizeof(fx->err)), want);
+    assert_null(strstr(fx->err, SECRET));
+
+    cs_config_clear(&fx->cfg);
+    path = write_file(fx, "certsweep.conf", text, 0600);
+    expect_ok(fx, cs_config_load(path, &fx->cfg, fx->err, sizeof(fx->err)));
+    assert_string_equal(fx->cfg.remotes[0].api_token, SECRET);
+}
+
+static void test_world_readable_file_with_remote_secret_files_is_read(void **state)
+{
+    struct fixture *fx = *state;
+    char tok[PATH_MAX + 64], text[PATH_MAX + 256];
+    snprintf(tok, sizeof(tok), "%s", write_file(fx, "tok", SECRET "\n", 0600));
+    snprintf(text, sizeof(text),
+             "[ticketing.sdp]\ntype = servicedeskplus\nurl = https://h\nauthtoken_file = %s\n",
+             tok);
+    const char *path = write_file(fx, "certsweep.conf", text, 0644);
+    expect_ok(fx, cs_config_load(path, &fx->cfg, fx->err, sizeof(fx->err)));
+    assert_string_equal(fx->cfg.remotes[0].authtoken, SECRET);
+}
+
+static void test_remote_secret_file_readable_by_others_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    char tok[PATH_MAX + 64], text[PATH_MAX + 256], want[2 * PATH_MAX];
+    snprintf(tok, sizeof(tok), "%s", write_file(fx, "tok", SECRET "\n", 0640));
+    snprintf(text, sizeof(text), "[webhook.pd]\ntype = pagerduty\nrouting_key_file = %s\n", tok);
+    const char *path = write_file(fx, "certsweep.conf", text, 0600);
+    snprintf(want, sizeof(want),
+             "%s:3: [webhook.pd] routing_key_file: '%s' is readable by others (mode 0640); chmod "
+             "600 it",
+             path, tok);
+    expect_error(fx, cs_config_load(path, &fx->cfg, fx->err, sizeof(fx->err)), want);
+}
+
+static void test_no_remote_secret_appears_in_messages(void **state)
+{
+    struct fixture *fx = *state;
+    const char *bad[] = {
+        /* a bad value after a secret */
+        "[ticketing.sdp]\ntype = servicedeskplus\nurl = https://h\nauthtoken = " SECRET
+        "\ntimeout = x\n",
+        /* a secret given twice */
+        "[ticketing.sdp]\ntype = servicedeskplus\nauthtoken = " SECRET "\nauthtoken = " SECRET "\n",
+        /* a secret with a control character */
+        "[webhook.pd]\ntype = pagerduty\nrouting_key = \x01" SECRET "\n",
+        /* a secret of another type, before and after the type */
+        "[ticketing.j]\ntype = jira\nurl = https://h\nproject = P\nauthtoken = " SECRET "\n",
+        "[ticketing.j]\nauthtoken = " SECRET "\ntype = jira\n",
+        /* a secret in a section without a type, or with a bad one */
+        "[ticketing.j]\npat = " SECRET "\n",
+        "[ticketing.j]\npat = " SECRET "\ntype = otrs\n",
+        /* secrets in the URL */
+        "[ticketing.sn]\ntype = servicenow\nurl = https://u:" SECRET "@h\n",
+        "[ticketing.sn]\ntype = servicenow\nurl = https://" SECRET "@h/x\n",
+        "[webhook.g]\ntype = generic\nurl = https://h/?key=" SECRET "#x\n",
+        /* incomplete or mixed authentication */
+        "[ticketing.sn]\ntype = servicenow\nurl = https://h\npassword = " SECRET "\n",
+        "[ticketing.sn]\ntype = servicenow\nurl = https://h\nusername = u\npassword = " SECRET
+        "\noauth_client_secret = " SECRET "\n",
+        "[ticketing.sdp]\ntype = servicedeskplus\nurl = https://h\noauth_client_secret = " SECRET
+        "\n",
+        "[ticketing.jira]\ntype = jira\nurl = https://h\nproject = P\npat = " SECRET
+        "\napi_token = " SECRET "\n",
+        /* a missing required key */
+        "[ticketing.jira]\ntype = jira\nurl = https://h\npat = " SECRET "\n",
+        "[webhook.g]\ntype = generic\nbearer_token = " SECRET "\n",
+        /* a line that is the secret alone */
+        "[webhook.g]\ntype = generic\nurl = https://h\n" SECRET "\n",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_not_equal(parse(fx, bad[i]), CS_OK);
+        assert_true(fx->err[0] != '\0');
+        if (strstr(fx->err, SECRET) != NULL)
+            fail_msg("case %zu leaks the secret: %s", i, fx->err);
+    }
+
+    char text[PATH_MAX + 256];
+    snprintf(text, sizeof(text),
+             "[ticketing.sdp]\ntype = servicedeskplus\nurl = https://h\nauthtoken = " SECRET
+             "\nauthtoken_file = %s\n",
+             write_file(fx, "tok", SECRET "\n", 0600));
+    assert_int_equal(parse(fx, text), CS_ERR_USAGE);
+    assert_null(strstr(fx->err, SECRET));
+}
+
 static void test_default_path(void **state)
 {
     (void)state;
@@ -1050,6 +1937,7 @@ int main(void)
         fx_test(test_secret_never_appears_in_messages),
         fx_test(test_secret_value_is_called_the_value),
         fx_test(test_world_readable_file_with_a_password_is_refused),
+        fx_test(test_world_readable_file_with_a_webhook_url_is_refused),
         fx_test(test_group_readable_file_with_a_password_is_refused),
         fx_test(test_private_file_with_a_password_is_read),
         fx_test(test_world_readable_file_without_secrets_is_read),
@@ -1062,6 +1950,70 @@ int main(void)
         fx_test(test_missing_explicit_file_is_an_error),
         fx_test(test_directory_is_not_a_configuration_file),
         fx_test(test_nul_byte_in_the_file_is_refused),
+        fx_test(test_certsweep_url_is_the_public_url),
+        fx_test(test_public_url_defaults_to_the_hostname),
+        fx_test(test_certsweep_url_must_be_http_or_https),
+        fx_test(test_servicedeskplus_with_an_authtoken),
+        fx_test(test_servicedeskplus_optional_fields),
+        fx_test(test_servicedeskplus_cloud_oauth_defaults_the_token_url),
+        fx_test(test_servicenow_basic_auth_and_defaults),
+        fx_test(test_servicenow_fields),
+        fx_test(test_servicenow_urgency_and_impact_are_1_to_3),
+        fx_test(test_servicenow_table_is_a_name),
+        fx_test(test_servicenow_oauth_token_url_defaults_to_the_instance),
+        fx_test(test_jira_cloud_with_email_and_api_token),
+        fx_test(test_jira_data_center_with_a_pat),
+        fx_test(test_jira_needs_a_project),
+        fx_test(test_pagerduty_url_defaults_to_events_v2),
+        fx_test(test_slack_and_teams_need_a_url_and_no_auth),
+        fx_test(test_generic_webhook_with_and_without_a_bearer_token),
+        fx_test(test_several_sections_of_each_kind_in_file_order),
+        fx_test(test_config_remote_on_an_empty_configuration),
+        fx_test(test_type_may_come_after_other_keys),
+        fx_test(test_bad_value_before_the_type_is_reported_at_its_line),
+        fx_test(test_type_is_not_case_sensitive),
+        fx_test(test_close_resolved_is_yes_or_no),
+        fx_test(test_close_resolved_is_not_a_webhook_key),
+        fx_test(test_remote_timeout_and_ca_file),
+        fx_test(test_named_section_needs_a_type),
+        fx_test(test_unknown_type_lists_the_types),
+        fx_test(test_key_of_another_type_names_the_type_and_its_keys),
+        fx_test(test_key_of_another_type_before_the_type_is_reported_at_its_line),
+        fx_test(test_unknown_key_in_a_named_section),
+        fx_test(test_duplicate_named_section_is_refused),
+        fx_test(test_same_name_in_ticketing_and_webhook_is_allowed),
+        fx_test(test_section_name_is_1_to_32_of_a_z_0_9_underscore_dash),
+        fx_test(test_named_section_without_a_name_is_refused),
+        fx_test(test_duplicate_key_in_a_named_section_is_refused),
+        fx_test(test_too_many_named_sections_are_refused),
+        fx_test(test_remote_url_is_required),
+        fx_test(test_remote_url_must_be_http_or_https),
+        fx_test(test_plain_http_url_is_accepted),
+        fx_test(test_remote_url_with_a_user_is_refused_without_quoting_it),
+        fx_test(test_remote_url_with_a_query_or_fragment_is_refused),
+        fx_test(test_webhook_url_may_carry_a_query),
+        fx_test(test_ticketing_needs_authentication),
+        fx_test(test_pagerduty_needs_a_routing_key),
+        fx_test(test_username_without_password_is_incomplete),
+        fx_test(test_incomplete_oauth_names_the_missing_key),
+        fx_test(test_oauth_token_url_alone_is_incomplete_oauth),
+        fx_test(test_jira_email_without_api_token_is_incomplete),
+        fx_test(test_basic_and_oauth_together_are_refused),
+        fx_test(test_authtoken_and_oauth_together_are_refused),
+        fx_test(test_api_token_and_pat_together_are_refused),
+        fx_test(test_remote_secret_sources_are_recorded),
+        fx_test(test_remote_secret_from_a_file_is_its_first_line),
+        fx_test(test_remote_secret_from_the_environment_comes_first),
+        fx_test(test_environment_alone_supplies_a_remote_secret),
+        fx_test(test_remote_environment_name_has_underscores_for_dashes),
+        fx_test(test_environment_secret_of_another_way_conflicts),
+        fx_test(test_environment_secret_of_another_type_is_ignored),
+        fx_test(test_too_long_environment_secret_is_refused_without_its_value),
+        fx_test(test_remote_secret_key_and_file_both_is_an_error),
+        fx_test(test_world_readable_file_with_an_inline_remote_secret_is_refused),
+        fx_test(test_world_readable_file_with_remote_secret_files_is_read),
+        fx_test(test_remote_secret_file_readable_by_others_is_refused),
+        fx_test(test_no_remote_secret_appears_in_messages),
         cmocka_unit_test(test_default_path),
         cmocka_unit_test(test_clear_accepts_a_zeroed_config_twice),
     };

@@ -113,11 +113,13 @@ static char *server_finish(struct server *s)
     ssize_t n;
 
     assert_non_null(buf);
+    /* By now the child wrote what it received (it does so before it
+     * answers); what is in the pipe stays readable once it is gone. */
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
     while ((n = read(s->request_fd, buf + len, 65535 - len)) > 0)
         len += (size_t)n;
     close(s->request_fd);
-    kill(s->pid, SIGKILL);
-    waitpid(s->pid, NULL, 0);
     return buf;
 }
 
@@ -341,6 +343,25 @@ static void test_request_answer_over_cap_fails(void **state)
     cs_http_close(&h);
 }
 
+static void test_request_announced_over_cap_fails_at_once(void **state)
+{
+    /* A Content-Length over the cap: refused before any of it is read. */
+    struct server s = serve(ANSWER("HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n"
+                                   "Connection: close\r\n\r\nxxxx"),
+                            0);
+    struct cs_http *h = client(5000);
+    struct cs_http_response r;
+    char url[128], err[CS_ERRLEN] = "";
+
+    url_of(&s, "/", url, sizeof(url));
+    assert_int_equal(
+        cs_http_request(h, "GET", url, NULL, NULL, NULL, NULL, NULL, &r, err, sizeof(err)),
+        CS_ERR_IO);
+    assert_non_null(strstr(err, "larger than"));
+    free(server_finish(&s));
+    cs_http_close(&h);
+}
+
 static void test_request_times_out_and_says_so(void **state)
 {
     struct server s = serve(ANSWER("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 3000);
@@ -453,6 +474,27 @@ static void test_oauth_refused_grant_is_usage_without_secrets(void **state)
     cs_http_close(&h);
 }
 
+static void test_oauth_token_with_a_line_end_is_refused(void **state)
+{
+    /* The token goes into a header line; a server cannot smuggle in a
+     * second header through it. */
+    struct server s = serve(ANSWER("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
+                                   "{\"access_token\":\"tok\\r\\nX-Evil: 1\",\"expires_in\":60}"),
+                            0);
+    struct cs_http *h = client(5000);
+    char url[128], err[CS_ERRLEN] = "";
+    const char *token = NULL;
+    unsigned wait = 0;
+
+    url_of(&s, "/oauth_token.do", url, sizeof(url));
+    assert_int_equal(
+        cs_http_oauth_token(h, url, "cid", "cs", "rt", &token, &wait, err, sizeof(err)), CS_ERR_IO);
+    assert_null(token);
+    assert_non_null(strstr(err, "not printable"));
+    free(server_finish(&s));
+    cs_http_close(&h);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -470,11 +512,13 @@ int main(void)
         cmocka_unit_test(test_url_ok),
         cmocka_unit_test(test_request_gets_status_body_and_retry_after),
         cmocka_unit_test(test_request_answer_over_cap_fails),
+        cmocka_unit_test(test_request_announced_over_cap_fails_at_once),
         cmocka_unit_test(test_request_times_out_and_says_so),
         cmocka_unit_test(test_request_refused_connection_is_io),
         cmocka_unit_test(test_request_refuses_other_protocols),
         cmocka_unit_test(test_oauth_token_is_asked_once_and_kept),
         cmocka_unit_test(test_oauth_refused_grant_is_usage_without_secrets),
+        cmocka_unit_test(test_oauth_token_with_a_line_end_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,10 +124,15 @@ def body(mail, subtype):
 
 
 def cert_rows():
-    """`certs` of the network, by sha256, with their locations."""
+    """`certs` of the network that an endpoint presents now (status
+    certificate_found: a stopped server keeps its last certificate in the
+    inventory, but no alert), by sha256, with their locations."""
+    presenting = {(e["ip"], e["port"]) for e in
+                  jsonl("endpoints", "--network", NET, "--status", "certificate_found")}
     by_sha = {}
     for r in jsonl("certs", "--network", NET):
-        by_sha.setdefault(r["sha256"], []).append(r)
+        if (r["ip"], r["port"]) in presenting:
+            by_sha.setdefault(r["sha256"], []).append(r)
     return by_sha
 
 

@@ -9,13 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum cs_rc cs_alert_validate(const struct cs_alert *alert, char *err, size_t errlen)
 {
     char why[CS_ERRLEN];
 
-    if (alert->name == NULL || alert->name[0] == '\0' || strpbrk(alert->name, " \t/"))
-        return cs_fail(err, errlen, CS_ERR_USAGE, "invalid alert name '%s': no spaces or slashes",
+    /* The name is part of the keys of the alert's tickets ("alert:NAME:"):
+     * a ':' in it would let one alert's prefix match another's keys. */
+    if (alert->name == NULL || alert->name[0] == '\0' || strpbrk(alert->name, " \t/:"))
+        return cs_fail(err, errlen, CS_ERR_USAGE,
+                       "invalid alert name '%s': no spaces, slashes or colons",
                        alert->name ? alert->name : "");
     if (alert->days > 3650)
         return cs_fail(err, errlen, CS_ERR_USAGE, "invalid --days %u: expected 0-3650",
@@ -50,7 +54,8 @@ enum cs_rc cs_alert_validate(const struct cs_alert *alert, char *err, size_t err
 /* One certificate found, with every place it is deployed. */
 struct found {
     struct cs_cert_row cert; /* deep copy, without the DER */
-    char *locations;         /* "ip:port/sni, ..." */
+    bool presented;          /* an endpoint answered with it at its last probe */
+    char *locations;         /* "ip:port/sni, ..." of those endpoints */
     char *networks;          /* "dmz, lab" */
     struct cs_alert_hit hit; /* what the run decided */
 };
@@ -136,9 +141,7 @@ static void collect_cert(const struct cs_cert_row *cert, const struct cs_endpoin
     struct found *f = NULL;
     char where[320];
 
-    /* An endpoint that stopped answering keeps its last certificate in the
-     * inventory; an alert is about certificates presented now. */
-    if (list->nomem || ep->last_status != CS_STATUS_CERTIFICATE_FOUND)
+    if (list->nomem)
         return;
     /* Rows come by expiry, then endpoint: a certificate's rows are close
      * together but not always adjacent, so look back. */
@@ -168,6 +171,13 @@ static void collect_cert(const struct cs_cert_row *cert, const struct cs_endpoin
             return;
         }
     }
+    /* An endpoint that stopped answering keeps its last certificate in the
+     * inventory: such a certificate is not reported (an alert is about
+     * certificates presented now), but neither is it gone, so its ticket
+     * stays open through an outage of the endpoint. */
+    if (ep->last_status != CS_STATUS_CERTIFICATE_FOUND)
+        return;
+    f->presented = true;
     cs_endpoint_format(where, sizeof(where), ep->ip, ep->port, ep->sni);
     if (!append_unique(&f->locations, where) ||
         !append_unique(&f->networks, network_name(list, ep->network_id)))
@@ -366,6 +376,8 @@ static void collect_ticket(const struct cs_ticket_row *row, void *arg)
         t->nomem = true;
 }
 
+/* Whether an endpoint still has the certificate: presented at its last
+ * probe, or kept as its last one while it does not answer. */
 static bool found_sha256(const struct found_list *list, const char *sha256)
 {
     for (size_t i = 0; i < list->n; i++)
@@ -461,6 +473,8 @@ enum cs_rc cs_alert_run(struct cs_store *s, const struct cs_alert *alert, time_t
     for (size_t i = 0; i < list.n; i++) {
         struct found *f = &list.items[i];
         struct cs_alert_hit *hit = &f->hit;
+        if (!f->presented)
+            continue;
         hit->cert = &f->cert;
         hit->locations = f->locations;
         hit->networks = f->networks;
@@ -494,10 +508,30 @@ enum cs_rc cs_alert_run(struct cs_store *s, const struct cs_alert *alert, time_t
     /* Told only once the run is committed, so nothing shown as reported
      * can be rolled back afterwards. */
     for (size_t i = 0; on_hit != NULL && i < list.n; i++)
-        on_hit(&list.items[i].hit, arg);
+        if (list.items[i].presented)
+            on_hit(&list.items[i].hit, arg);
 out:
     if (in_transaction)
         cs_store_rollback(s);
     found_list_free(&list);
+    return rc;
+}
+
+enum cs_rc cs_alert_remove(struct cs_store *s, const char *name, unsigned *resolves, char *err,
+                           size_t errlen)
+{
+    struct cs_alert alert = {0};
+    struct found_list none = {0};
+    enum cs_rc rc;
+
+    *resolves = 0;
+    if ((rc = cs_store_begin(s, err, errlen)) != CS_OK)
+        return rc;
+    if ((rc = cs_store_alert_get(s, name, &alert, err, errlen)) != CS_OK ||
+        (rc = queue_resolves(s, &alert, &none, time(NULL), resolves, err, errlen)) != CS_OK ||
+        (rc = cs_store_alert_remove(s, name, err, errlen)) != CS_OK ||
+        (rc = cs_store_commit(s, err, errlen)) != CS_OK)
+        cs_store_rollback(s);
+    cs_alert_clear(&alert);
     return rc;
 }

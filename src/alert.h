@@ -63,4 +63,13 @@ enum cs_rc cs_alert_run(struct cs_store *s, const struct cs_alert *alert, time_t
                         void (*on_hit)(const struct cs_alert_hit *hit, void *arg), void *arg,
                         struct cs_alert_run_stats *stats, char *err, size_t errlen);
 
+/*
+ * Removes the alert named name, and queues a resolve event for each of its
+ * open tickets and webhook incidents (*resolves of them), in one
+ * transaction: nothing it opened stays open for ever. CS_ERR_NOT_FOUND for
+ * an unknown name.
+ */
+enum cs_rc cs_alert_remove(struct cs_store *s, const char *name, unsigned *resolves, char *err,
+                           size_t errlen);
+
 #endif

@@ -9,12 +9,27 @@
  * credentials elsewhere), a protocol other than http and https, TLS below
  * 1.2 or without verification, keeping more than CS_HTTP_BODY_MAX of an
  * answer, or writing a header, a password or a URL's query into err.
+ *
+ * Secrets in error texts. A server or a proxy may echo what it was sent
+ * (headers, the URL) into its answer, and libcurl's own messages may name
+ * the URL; the client is the one place that knows what it sent. So every
+ * credential a request carries (the values of Authorization, authtoken and
+ * similar headers, and the part after "Bearer ", "Basic " or
+ * "Zoho-oauthtoken "; the basic-auth password, "user:password" and its
+ * base64; the OAuth client secret, refresh token and access token; a URL's
+ * path and query when the caller said the URL is a secret; what the caller
+ * added with cs_http_secret_add) is kept in the client, raw,
+ * percent-encoded and percent-decoded, until it is closed, and every
+ * failure text it writes is scrubbed of them (cs_http_scrub). The texts
+ * are scrubbed before they are cut to length, so that a cut cannot leave
+ * the start of a secret behind.
  */
 #include "http.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +42,24 @@
  * not expire between being handed out and being used. */
 #define TOKEN_MARGIN_S 60
 #define TOKEN_DEFAULT_LIFE_S 1800
+/* Secrets shorter than this are not scrubbed: they would match ordinary
+ * words. The oldest are dropped past SECRETS_MAX (a client that lives
+ * through many OAuth tokens). */
+#define SECRET_MIN 4
+#define SECRETS_MAX 64
+#define REDACTED "***"
+/* What a secret URL's path (and query) is shown as, as webhook.h's
+ * cs_webhook_url_shown() does. */
+#define REDACTED_PATH "/..."
+/* Room for a failure text before it is scrubbed and cut to errlen. */
+#define MESSAGE_MAX 2048
+
+/* A value that must not reach an error text, and what replaces it. */
+struct secret {
+    char *value;
+    size_t len;
+    const char *label; /* static */
+};
 
 struct cs_http {
     CURL *curl;
@@ -45,6 +78,11 @@ struct cs_http {
     char *token_url;
     char *token_client;
     time_t token_expires;
+
+    /* What never reaches an error text (see the top of the file). */
+    struct secret secrets[SECRETS_MAX];
+    size_t nsecrets;
+    bool url_secret;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -73,6 +111,287 @@ static void free_secret(char **p)
         *v++ = '\0';
     free(*p);
     *p = NULL;
+}
+
+/* ---- secrets ------------------------------------------------------------- */
+
+/* Keeps value[0..len) as a secret shown as label; false when out of
+ * memory. Short values and ones already kept are skipped. */
+static bool secret_keep(struct cs_http *h, const char *value, size_t len, const char *label)
+{
+    if (value == NULL || len < SECRET_MIN)
+        return true;
+    for (size_t i = 0; i < h->nsecrets; i++)
+        if (h->secrets[i].len == len && memcmp(h->secrets[i].value, value, len) == 0)
+            return true;
+    /* value need not end at len: no strndup, which may read on. */
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return false;
+    memcpy(copy, value, len);
+    copy[len] = '\0';
+    if (h->nsecrets == SECRETS_MAX) {
+        free_secret(&h->secrets[0].value);
+        memmove(&h->secrets[0], &h->secrets[1], (SECRETS_MAX - 1) * sizeof(h->secrets[0]));
+        h->nsecrets--;
+    }
+    h->secrets[h->nsecrets++] = (struct secret){.value = copy, .len = len, .label = label};
+    return true;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Keeps value[0..len) in the forms it can take in an echo: as it is,
+ * percent-encoded (a server quoting its query), and percent-decoded (a
+ * URL that carried it encoded). */
+static bool secret_keep_forms(struct cs_http *h, const char *value, size_t len, const char *label)
+{
+    char *raw = NULL, *enc = NULL, *dec = NULL;
+    bool ok = false;
+
+    if (value == NULL || len < SECRET_MIN)
+        return true;
+    if (!secret_keep(h, value, len, label) || (raw = strndup(value, len)) == NULL ||
+        (enc = cs_http_escape(raw)) == NULL || !secret_keep(h, enc, strlen(enc), label) ||
+        (dec = malloc(len + 1)) == NULL)
+        goto out;
+    size_t j = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (raw[i] == '%' && i + 2 < len && hex_value(raw[i + 1]) >= 0 &&
+            hex_value(raw[i + 2]) >= 0) {
+            dec[j++] = (char)(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+            i += 2;
+        } else {
+            dec[j++] = raw[i];
+        }
+    }
+    dec[j] = '\0';
+    ok = secret_keep(h, dec, j, label);
+out:
+    if (dec != NULL)
+        memset(dec, 0, len + 1);
+    free(dec);
+    free_secret(&raw);
+    free_secret(&enc);
+    return ok;
+}
+
+/* base64 (RFC 4648) of data, as basic auth sends "user:password"; the
+ * caller frees it. */
+static char *base64(const char *data, size_t len)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
+    const unsigned char *p = (const unsigned char *)data;
+
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < len ? (unsigned)p[i + 1] << 8 : 0) |
+                     (i + 2 < len ? p[i + 2] : 0);
+        *o++ = abc[v >> 18 & 63];
+        *o++ = abc[v >> 12 & 63];
+        *o++ = i + 1 < len ? abc[v >> 6 & 63] : '=';
+        *o++ = i + 2 < len ? abc[v & 63] : '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Whether a header of this name carries a credential. */
+static bool header_is_secret(const char *name, size_t len)
+{
+    static const char *const names[] = {"authorization",  "proxy-authorization", "authtoken",
+                                        "technician_key", "x-api-key",           "cookie"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i]) == len && strncasecmp(name, names[i], len) == 0)
+            return true;
+    return false;
+}
+
+/* Keeps the credentials one request carries: sensitive header values (the
+ * credential after an auth scheme), the basic-auth password, user:password
+ * and its base64, the password of a URL's userinfo, and the URL's path
+ * and query when the client's URLs are secret. */
+static bool secrets_of_request(struct cs_http *h, const char *url, const char *const *headers,
+                               const char *user, const char *password)
+{
+    for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
+        const char *line = headers[i], *colon = strchr(line, ':');
+        if (colon == NULL || !header_is_secret(line, (size_t)(colon - line)))
+            continue;
+        const char *v = colon + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        /* "Bearer TOKEN": the token is the secret, the scheme is not (and
+         * "Bearer" left in a message says which credential it was). */
+        const char *space = strchr(v, ' ');
+        if (space != NULL && strncasecmp(line, "authorization", 13) == 0) {
+            v = space + 1;
+            while (*v == ' ')
+                v++;
+        }
+        if (!secret_keep_forms(h, v, strlen(v), REDACTED))
+            return false;
+    }
+    if (user != NULL) {
+        const char *pw = password ? password : "";
+        size_t n = strlen(user) + 1 + strlen(pw);
+        char *pair = malloc(n + 1), *b64 = NULL;
+        bool ok = pair != NULL;
+        if (ok) {
+            snprintf(pair, n + 1, "%s:%s", user, pw);
+            ok = (b64 = base64(pair, n)) != NULL && secret_keep(h, b64, strlen(b64), REDACTED) &&
+                 secret_keep_forms(h, pair, n, REDACTED) &&
+                 secret_keep_forms(h, pw, strlen(pw), REDACTED);
+        }
+        free_secret(&pair);
+        free_secret(&b64);
+        if (!ok)
+            return false;
+    }
+
+    const char *scheme_end = strstr(url, "://");
+    const char *authority = scheme_end ? scheme_end + 3 : url;
+    size_t authority_len = strcspn(authority, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < authority_len; i++)
+        if (authority[i] == '@')
+            at = authority + i;
+    if (at != NULL) {
+        const char *colon = memchr(authority, ':', (size_t)(at - authority));
+        if (colon != NULL && !secret_keep_forms(h, colon + 1, (size_t)(at - colon - 1), REDACTED))
+            return false;
+    }
+    if (h->url_secret) {
+        const char *path = authority + authority_len;
+        size_t path_len = strcspn(path, "?#");
+        const char *query = path + path_len;
+        /* The whole of it, the path alone (messages name a URL without
+         * its query), the query alone and each value in it (Teams' sig=). */
+        if ((strlen(path) > 1 && !secret_keep_forms(h, path, strlen(path), REDACTED_PATH)) ||
+            (path_len > 1 && !secret_keep_forms(h, path, path_len, REDACTED_PATH)) ||
+            (*query == '?' && !secret_keep_forms(h, query + 1, strcspn(query + 1, "#"), REDACTED)))
+            return false;
+        for (const char *p = *query == '?' ? query + 1 : ""; *p && *p != '#';) {
+            size_t n = strcspn(p, "&#");
+            const char *eq = memchr(p, '=', n);
+            if (eq != NULL && !secret_keep_forms(h, eq + 1, n - (size_t)(eq + 1 - p), REDACTED))
+                return false;
+            p += n;
+            if (*p == '&')
+                p++;
+        }
+    }
+    return true;
+}
+
+enum cs_rc cs_http_secret_add(struct cs_http *http, const char *value, const char *label)
+{
+    if (http == NULL || value == NULL)
+        return CS_OK;
+    return secret_keep_forms(http, value, strlen(value), label ? label : REDACTED) ? CS_OK
+                                                                                   : CS_ERR_NOMEM;
+}
+
+void cs_http_url_secret(struct cs_http *http, bool secret)
+{
+    if (http != NULL)
+        http->url_secret = secret;
+}
+
+/* The kept secret that text starts with (the longest), or NULL. */
+static const struct secret *secret_at(const struct cs_http *h, const char *text, size_t left)
+{
+    const struct secret *best = NULL;
+    for (size_t i = 0; i < h->nsecrets; i++) {
+        const struct secret *s = &h->secrets[i];
+        if (s->len <= left && (best == NULL || s->len > best->len) &&
+            strncasecmp(text, s->value, s->len) == 0)
+            best = s;
+    }
+    return best;
+}
+
+/* Whether text (all of what is left) is the start of a kept secret. */
+static bool secret_starts(const struct cs_http *h, const char *text, size_t left)
+{
+    for (size_t i = 0; i < h->nsecrets; i++)
+        if (left >= SECRET_MIN && left < h->secrets[i].len &&
+            strncasecmp(text, h->secrets[i].value, left) == 0)
+            return true;
+    return false;
+}
+
+void cs_http_scrub(const struct cs_http *http, char *text, size_t textlen)
+{
+    size_t n, j = 0;
+    char *out;
+
+    if (http == NULL || http->nsecrets == 0 || text == NULL || textlen == 0)
+        return;
+    n = strnlen(text, textlen - 1);
+    text[n] = '\0';
+    if ((out = malloc(textlen)) == NULL) {
+        /* Cannot be sure: say nothing rather than a secret. */
+        snprintf(text, textlen, "(error text withheld: out of memory while hiding secrets)");
+        return;
+    }
+    /* One pass, matching the longest secret at each place (case aside:
+     * percent-encodings differ in case), so that a replacement is never
+     * matched again. A text that filled its buffer may have been cut in
+     * the middle of a secret: its end is dropped if it starts one. */
+    for (size_t i = 0; i < n && j < textlen - 1;) {
+        const struct secret *s = secret_at(http, text + i, n - i);
+        if (s != NULL) {
+            size_t take = strlen(s->label);
+            if (take > textlen - 1 - j)
+                take = textlen - 1 - j;
+            memcpy(out + j, s->label, take);
+            j += take;
+            i += s->len;
+        } else if (n == textlen - 1 && secret_starts(http, text + i, n - i)) {
+            size_t take = strlen(REDACTED) < textlen - 1 - j ? strlen(REDACTED) : textlen - 1 - j;
+            memcpy(out + j, REDACTED, take);
+            j += take;
+            break;
+        } else {
+            out[j++] = text[i++];
+        }
+    }
+    out[j] = '\0';
+    memcpy(text, out, j + 1);
+    memset(out, 0, textlen);
+    free(out);
+}
+
+/* cs_fail() with the text scrubbed of the client's secrets before it is
+ * cut to errlen. http may be NULL. */
+static enum cs_rc fail_scrubbed(const struct cs_http *http, char *err, size_t errlen, enum cs_rc rc,
+                                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static enum cs_rc fail_scrubbed(const struct cs_http *http, char *err, size_t errlen, enum cs_rc rc,
+                                const char *fmt, ...)
+{
+    char msg[MESSAGE_MAX];
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cs_http_scrub(http, msg, sizeof(msg));
+    snprintf(err, errlen, "%s", msg);
+    return rc;
 }
 
 /* ---- libcurl callbacks --------------------------------------------------- */
@@ -171,6 +490,8 @@ void cs_http_close(struct cs_http **http)
     free_secret(&h->token);
     free(h->token_url);
     free(h->token_client);
+    for (size_t i = 0; i < h->nsecrets; i++)
+        free_secret(&h->secrets[i].value);
     free(h);
     *http = NULL;
 }
@@ -184,8 +505,8 @@ static enum cs_rc transfer_failed(struct cs_http *h, CURLcode cc, const char *me
     const char *hint = "";
 
     if (h->too_big || cc == CURLE_FILESIZE_EXCEEDED)
-        return cs_fail(err, errlen, CS_ERR_IO, "%s %s: the answer is larger than %d bytes", method,
-                       shown, CS_HTTP_BODY_MAX);
+        return fail_scrubbed(h, err, errlen, CS_ERR_IO, "%s %s: the answer is larger than %d bytes",
+                             method, shown, CS_HTTP_BODY_MAX);
     switch (cc) {
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
@@ -204,8 +525,8 @@ static enum cs_rc transfer_failed(struct cs_http *h, CURLcode cc, const char *me
     /* libcurl's sentences may end in a period, which the hint would follow. */
     if (what_len > 0 && what[what_len - 1] == '.')
         what_len--;
-    return cs_fail(err, errlen, CS_ERR_IO, "%s %s: %.*s%s", method, shown, (int)what_len, what,
-                   hint);
+    return fail_scrubbed(h, err, errlen, CS_ERR_IO, "%s %s: %.*s%s", method, shown, (int)what_len,
+                         what, hint);
 }
 
 enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char *url,
@@ -228,6 +549,8 @@ enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char 
     h->errbuf[0] = '\0';
     if (h->body != NULL)
         h->body[0] = '\0';
+    if (!secrets_of_request(h, url, headers, user, password))
+        goto nomem;
 
     /* "Expect:" keeps libcurl from waiting for a 100 Continue on a large
      * body, which some proxies never send. */
@@ -287,8 +610,9 @@ enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char 
             failed |= curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK;
     }
     if (failed) {
-        rc = cs_fail(err, errlen, CS_ERR_RUNTIME,
-                     "%s %s: libcurl refused an option (is it built with HTTPS?)", method, shown);
+        rc = fail_scrubbed(h, err, errlen, CS_ERR_RUNTIME,
+                           "%s %s: libcurl refused an option (is it built with HTTPS?)", method,
+                           shown);
         goto out;
     }
 
@@ -316,10 +640,13 @@ out:
 /* ---- verdicts ------------------------------------------------------------ */
 
 /* The start of body on one line: controls and runs of blanks become one
- * space, at most EXCERPT_MAX bytes, cut at a character boundary. */
-static void excerpt(const char *body, char *buf, size_t buflen)
+ * space, at most max bytes, cut at a character boundary. */
+static void excerpt(const char *body, char *buf, size_t buflen, size_t max)
 {
-    size_t j = 0, max = buflen - 1 < EXCERPT_MAX ? buflen - 1 : EXCERPT_MAX;
+    size_t j = 0;
+
+    if (max > buflen - 1)
+        max = buflen - 1;
     bool space = true; /* no leading space */
     const unsigned char *p = (const unsigned char *)body;
 
@@ -345,18 +672,25 @@ static void excerpt(const char *body, char *buf, size_t buflen)
     buf[j] = '\0';
 }
 
-enum cs_rc cs_http_failure(const char *method, const char *url, const struct cs_http_response *resp,
-                           unsigned *retry_after_s, char *err, size_t errlen)
+enum cs_rc cs_http_failure(const struct cs_http *http, const char *method, const char *url,
+                           const struct cs_http_response *resp, unsigned *retry_after_s, char *err,
+                           size_t errlen)
 {
-    char shown[512], text[EXCERPT_MAX + 1], body[EXCERPT_MAX + 4] = "";
+    char shown[512], text[MESSAGE_MAX], body[EXCERPT_MAX + 4] = "";
     long status = resp->status;
     enum cs_rc rc;
     const char *what;
 
     url_for_message(url, shown, sizeof(shown));
-    excerpt(resp->body ? resp->body : "", text, sizeof(text));
-    if (text[0] != '\0')
-        snprintf(body, sizeof(body), ": %s", text);
+    /* A long excerpt is scrubbed first and cut after, so that the cut
+     * cannot fall inside a secret and leave its start. */
+    excerpt(resp->body ? resp->body : "", text, sizeof(text), sizeof(text) - 1);
+    cs_http_scrub(http, text, sizeof(text));
+    excerpt(text, body + 2, sizeof(body) - 2, EXCERPT_MAX);
+    if (body[2] != '\0')
+        memcpy(body, ": ", 2);
+    else
+        body[0] = '\0';
     if (retry_after_s != NULL)
         *retry_after_s = 0;
 
@@ -364,11 +698,12 @@ enum cs_rc cs_http_failure(const char *method, const char *url, const struct cs_
         if (retry_after_s != NULL)
             *retry_after_s = resp->retry_after;
         if (resp->retry_after > 0)
-            return cs_fail(err, errlen, CS_ERR_BUSY,
-                           "%s %s: %ld: rate-limited by the server, retry after %u s%s", method,
-                           shown, status, resp->retry_after, body);
-        return cs_fail(err, errlen, CS_ERR_BUSY, "%s %s: %ld: rate-limited by the server%s", method,
-                       shown, status, body);
+            return fail_scrubbed(http, err, errlen, CS_ERR_BUSY,
+                                 "%s %s: %ld: rate-limited by the server, retry after %u s%s",
+                                 method, shown, status, resp->retry_after, body);
+        return fail_scrubbed(http, err, errlen, CS_ERR_BUSY,
+                             "%s %s: %ld: rate-limited by the server%s", method, shown, status,
+                             body);
     }
     if (status == 401) {
         rc = CS_ERR_USAGE;
@@ -397,7 +732,8 @@ enum cs_rc cs_http_failure(const char *method, const char *url, const struct cs_
         what = status >= 300 && status < 400 ? ": redirected; set the url the server redirects to"
                                              : ": unexpected answer";
     }
-    return cs_fail(err, errlen, rc, "%s %s: %ld%s%s", method, shown, status, what, body);
+    return fail_scrubbed(http, err, errlen, rc, "%s %s: %ld%s%s", method, shown, status, what,
+                         body);
 }
 
 /* ---- Retry-After --------------------------------------------------------- */
@@ -504,6 +840,11 @@ enum cs_rc cs_http_oauth_token(struct cs_http *http, const char *token_url, cons
     }
     cs_http_oauth_forget(http);
 
+    if (cs_http_secret_add(http, client_secret, NULL) != CS_OK ||
+        cs_http_secret_add(http, refresh_token, NULL) != CS_OK) {
+        rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     if (!form_add(&form, &form_len, "grant_type", "refresh_token") ||
         !form_add(&form, &form_len, "client_id", client_id) ||
         !form_add(&form, &form_len, "client_secret", client_secret) ||
@@ -523,17 +864,18 @@ enum cs_rc cs_http_oauth_token(struct cs_http *http, const char *token_url, cons
     if ((resp.status == 400 || resp.status == 401 || resp.status == 200) && cJSON_IsString(error)) {
         const cJSON *desc = cJSON_GetObjectItemCaseSensitive(answer, "error_description");
         char e[81], d[161] = "";
-        excerpt(error->valuestring, e, sizeof(e));
+        excerpt(error->valuestring, e, sizeof(e), EXCERPT_MAX);
         if (cJSON_IsString(desc))
-            excerpt(desc->valuestring, d, sizeof(d));
-        rc = cs_fail(err, errlen, CS_ERR_USAGE,
-                     "POST %s: %ld: the token endpoint refused the refresh token: %s%s%s (check "
-                     "oauth_client_id, oauth_client_secret and oauth_refresh_token)",
-                     shown, resp.status, e, d[0] ? ": " : "", d);
+            excerpt(desc->valuestring, d, sizeof(d), EXCERPT_MAX);
+        rc = fail_scrubbed(
+            http, err, errlen, CS_ERR_USAGE,
+            "POST %s: %ld: the token endpoint refused the refresh token: %s%s%s (check "
+            "oauth_client_id, oauth_client_secret and oauth_refresh_token)",
+            shown, resp.status, e, d[0] ? ": " : "", d);
         goto out;
     }
     if (resp.status != 200) {
-        rc = cs_http_failure("POST", token_url, &resp, retry_after_s, err, errlen);
+        rc = cs_http_failure(http, "POST", token_url, &resp, retry_after_s, err, errlen);
         goto out;
     }
     if (!cJSON_IsString(access) || access->valuestring[0] == '\0') {
@@ -555,6 +897,10 @@ enum cs_rc cs_http_oauth_token(struct cs_http *http, const char *token_url, cons
         life = strtod(expires->valuestring, NULL);
     if (!(life > 0) || life > 86400.0 * 366)
         life = TOKEN_DEFAULT_LIFE_S;
+    if (cs_http_secret_add(http, access->valuestring, NULL) != CS_OK) {
+        rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     free(http->token_url);
     free(http->token_client);
     http->token = strdup(access->valuestring);

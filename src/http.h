@@ -42,8 +42,10 @@ struct cs_http_response {
  * NULL. Returns CS_OK whenever an HTTP answer came, whatever its status;
  * otherwise the transport failure (CS_ERR_IO: refused, timed out, TLS,
  * an answer over CS_HTTP_BODY_MAX) with err naming the URL and the
- * reason. Secrets in headers or user/password never reach err, and
- * neither does the URL's query (long, and of no help to a reader).
+ * reason. The URL's query never reaches err (long, and of no help to a
+ * reader), and the credentials the request carries are kept by the
+ * client to be scrubbed from this and every later failure text (see
+ * cs_http_scrub).
  */
 enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char *url,
                            const char *const *headers, const char *content_type, const char *body,
@@ -55,10 +57,42 @@ enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char 
  * CS_ERR_BUSY for 429 (and 503 with Retry-After, *retry_after_s set),
  * CS_ERR_USAGE for 401/403 ("the server refused the credentials: check
  * ...") and other 4xx, CS_ERR_IO for 5xx. err gets "METHOD URL: STATUS"
- * and the start of the body (one line, at most ~200 characters).
+ * and the start of the body (one line, at most ~200 characters), scrubbed
+ * of http's secrets (http may be NULL: nothing to scrub).
  */
-enum cs_rc cs_http_failure(const char *method, const char *url, const struct cs_http_response *resp,
-                           unsigned *retry_after_s, char *err, size_t errlen);
+enum cs_rc cs_http_failure(const struct cs_http *http, const char *method, const char *url,
+                           const struct cs_http_response *resp, unsigned *retry_after_s, char *err,
+                           size_t errlen);
+
+/*
+ * Secrets in error texts. The client keeps every credential its requests
+ * carried (sensitive header values such as Authorization and authtoken,
+ * the credential after "Bearer ", "Basic " or "Zoho-oauthtoken ", the
+ * basic-auth password, "user:password" and its base64, the OAuth client
+ * secret, refresh token and access tokens), each raw, percent-encoded and
+ * percent-decoded, until cs_http_close() wipes them.
+ *
+ * cs_http_scrub() replaces each of them in text (a NUL-terminated string
+ * in a buffer of textlen bytes) by "***" (or the label it was added with),
+ * matching case-insensitively and the longest first; a text that fills
+ * its buffer loses an end that starts a secret (it may have been cut
+ * there). The client's own failure texts (cs_http_request,
+ * cs_http_failure, cs_http_oauth_token) are scrubbed already; callers
+ * scrub the texts they build from answers themselves. Secrets shorter
+ * than 4 characters are not scrubbed. Accepts a NULL http (does nothing).
+ */
+void cs_http_scrub(const struct cs_http *http, char *text, size_t textlen);
+
+/* Adds a secret the client cannot see in a request (one that travels in
+ * the body, as PagerDuty's routing key), shown as label ("***" when
+ * NULL; a static string). CS_ERR_NOMEM when it cannot be kept. */
+enum cs_rc cs_http_secret_add(struct cs_http *http, const char *value, const char *label);
+
+/* Marks the URLs the client fetches as secrets (Slack, Teams and generic
+ * webhooks: whoever knows the URL can post): their path is shown as
+ * "/...", and the path, the query and each value in the query (Teams'
+ * sig=) are scrubbed like the other secrets. */
+void cs_http_url_secret(struct cs_http *http, bool secret);
 
 /* The largest answer kept; a longer one fails the request. */
 #define CS_HTTP_BODY_MAX (1024 * 1024)

@@ -86,7 +86,8 @@ struct channel_slot {
     const struct cs_channel_ops *ops;
     struct cs_channel_session *session;
     bool tried;
-    unsigned waiting; /* messages left pending because it would not open */
+    unsigned waiting;    /* messages left pending because it would not open */
+    time_t paused_until; /* rate-limited: no more attempts in this run before this */
     enum cs_rc open_rc;
     char open_err[CS_ERRLEN];
 };
@@ -149,6 +150,10 @@ static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_
         slot->open_rc = slot->ops->open(cfg, slot->name, s, &slot->session, slot->open_err,
                                         sizeof(slot->open_err));
     }
+    /* A channel that said "too many requests" gets no more of them in this
+     * run: its other messages wait, without spending an attempt. */
+    if (slot->paused_until > time(NULL))
+        return CS_OK;
     if (slot->open_rc != CS_OK) {
         /* Not configured: leave the message due, with the reason, and
          * without spending one of its attempts. */
@@ -205,6 +210,8 @@ static enum cs_rc attempt(struct cs_store *s, const struct cs_config *cfg, time_
         /* A rate limit says when to come back; never sooner than asked. */
         if (send_rc == CS_ERR_BUSY && done + (time_t)retry_after_s > row->next_attempt_at)
             row->next_attempt_at = done + (time_t)retry_after_s;
+        if (send_rc == CS_ERR_BUSY)
+            slot->paused_until = row->next_attempt_at;
         stats->retry++;
     }
     free(row->last_error);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "store.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,143 @@ static enum cs_rc read_event(const cJSON *payload, struct event *ev, char *err, 
     if (ev->severity == NULL)
         ev->severity = "warning";
     return CS_OK;
+}
+
+/* ---- what the backends share --------------------------------------------- */
+
+char *cs_ticket_strf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (s == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+int cs_ticket_base_len(const char *url)
+{
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        n--;
+    return (int)n;
+}
+
+enum cs_rc cs_ticket_shapeless(const char *system, long status, const char *what, char *err,
+                               size_t errlen)
+{
+    return cs_fail(err, errlen, CS_ERR_IO,
+                   "%s answered %ld without %s (a proxy, or a field the account may not read?)",
+                   system, status, what);
+}
+
+/* Wipes and frees a header line that holds a credential. */
+static void free_header(char **line)
+{
+    if (*line != NULL)
+        memset(*line, 0, strlen(*line));
+    free(*line);
+    *line = NULL;
+}
+
+enum cs_rc cs_ticket_call(struct cs_http *http, const struct cs_remote_config *rc,
+                          const struct cs_ticket_api *api, const struct cs_ticket_auth *auth,
+                          const struct cs_ticket_request *req, long *status, cJSON **answer,
+                          unsigned *retry_after_s, char *err, size_t errlen)
+{
+    struct cs_http_response resp = {0};
+    const char *headers[3] = {api->accept, NULL, NULL};
+    char *url = NULL, *line = NULL, *shown = NULL;
+    cJSON *parsed = NULL;
+    enum cs_rc result;
+
+    *answer = NULL;
+    if (status != NULL)
+        *status = 0;
+    if ((url = cs_ticket_strf("%.*s%s", cs_ticket_base_len(rc->url), rc->url, req->path)) == NULL)
+        goto nomem;
+
+    /* With OAuth, a 401 is tried once more with a new token: the kept one
+     * may have been revoked. */
+    for (int attempt = 0;; attempt++) {
+        free_header(&line);
+        if (auth->token_scheme != NULL) {
+            const char *token;
+            result = cs_http_oauth_token(http, auth->token_url, rc->oauth_client_id,
+                                         rc->oauth_client_secret, rc->oauth_refresh_token, &token,
+                                         retry_after_s, err, errlen);
+            if (result != CS_OK)
+                goto out;
+            if ((line = cs_ticket_strf("Authorization: %s %s", auth->token_scheme, token)) == NULL)
+                goto nomem;
+            headers[1] = line;
+        } else {
+            headers[1] = auth->header;
+        }
+        result = cs_http_request(
+            http, req->method, url, headers, req->body ? req->content_type : NULL, req->body,
+            auth->token_scheme == NULL && auth->header == NULL ? auth->user : NULL, auth->password,
+            &resp, err, errlen);
+        if (result != CS_OK)
+            goto out;
+        if (resp.status == 401 && auth->token_scheme != NULL && attempt == 0) {
+            cs_http_oauth_forget(http);
+            continue;
+        }
+        break;
+    }
+    if (status != NULL)
+        *status = resp.status;
+
+    parsed = cJSON_ParseWithLength(resp.body, resp.body_len);
+    if (resp.status == 404 && req->missing_ok) {
+        result = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "%s %s: 404", req->method, req->path);
+        goto out;
+    }
+    if (resp.status < 200 || resp.status > 299) {
+        /* The system's own words, when it gave some, instead of its JSON. */
+        char words[400] = "";
+        struct cs_http_response shown_resp = resp;
+        if (parsed != NULL && api->words != NULL)
+            api->words(parsed, words, sizeof(words));
+        if (words[0] != '\0') {
+            shown_resp.body = words;
+            shown_resp.body_len = strlen(words);
+        }
+        result = cs_http_failure(http, req->method, url, &shown_resp, retry_after_s, err, errlen);
+        goto out;
+    }
+    if ((shown = cs_ticket_strf("%s %.*s", req->method, (int)strcspn(url, "?#"), url)) == NULL)
+        goto nomem;
+    if (api->check_2xx != NULL) {
+        if ((result = api->check_2xx(parsed, resp.status, shown, err, errlen)) != CS_OK)
+            goto out;
+    } else if (resp.body_len > 0 && parsed == NULL) {
+        result =
+            cs_fail(err, errlen, CS_ERR_IO, "%s: %ld: the answer is not JSON", shown, resp.status);
+        goto out;
+    }
+    *answer = parsed;
+    parsed = NULL;
+    result = CS_OK;
+    goto out;
+
+nomem:
+    result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+out:
+    /* The words of an answer may echo what was sent. */
+    if (result != CS_OK)
+        cs_http_scrub(http, err, errlen);
+    cJSON_Delete(parsed);
+    free_header(&line);
+    free(url);
+    free(shown);
+    return result;
 }
 
 /* ---- the decision table -------------------------------------------------- */
@@ -306,9 +444,13 @@ static enum cs_rc ticketing_send(struct cs_channel_session *s, const char *idem_
         result = ev.raise ? raise_event(s, &ev, retry_after_s, why, sizeof(why))
                           : resolve_event(s, &ev, retry_after_s, why, sizeof(why));
     /* The channel's name first: "the server refused the credentials" must
-     * say which section's. */
-    if (result != CS_OK)
+     * say which section's. Whatever wrote the text, no credential of the
+     * section leaves in it. */
+    if (result != CS_OK) {
+        cs_http_scrub(s->http, why, sizeof(why));
         cs_fail(err, errlen, result, "%s: %s", s->rc->channel, why);
+        cs_http_scrub(s->http, err, errlen);
+    }
     return result;
 }
 

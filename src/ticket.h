@@ -79,6 +79,70 @@ struct cs_ticket_ops {
                         unsigned *retry_after_s, char *err, size_t errlen);
 };
 
+/* ---- for the backends ---------------------------------------------------- */
+
+/* How a call authenticates: OAuth (token_scheme set: an access token from
+ * token_url by the refresh-token grant, sent as "Authorization:
+ * token_scheme TOKEN", and asked for again once when the API answers
+ * 401), else a fixed header line (header), else basic auth (user,
+ * password). */
+struct cs_ticket_auth {
+    const char *token_url;
+    const char *token_scheme; /* "Bearer", "Zoho-oauthtoken" */
+    const char *header;       /* "authtoken: KEY", "Authorization: Bearer PAT" */
+    const char *user, *password;
+};
+
+/* What differs between the systems in a call. */
+struct cs_ticket_api {
+    const char *accept; /* the Accept header line */
+    /* The system's own words in an error answer (answer may be NULL), in
+     * place of its raw JSON; buf[0] = '\0' when there are none. */
+    void (*words)(const cJSON *answer, char *buf, size_t len);
+    /* When set, judges a 2xx answer (answer NULL when it is not JSON or
+     * empty) instead of the common "the answer is not JSON"; shown is
+     * "METHOD URL" without the query. */
+    enum cs_rc (*check_2xx)(const cJSON *answer, long status, const char *shown, char *err,
+                            size_t errlen);
+};
+
+/* One request of a backend. */
+struct cs_ticket_request {
+    const char *method;
+    const char *path;         /* after the section's url (its trailing '/' dropped), with a query */
+    const char *content_type; /* of body; NULL without one */
+    const char *body;         /* NULL for none */
+    bool missing_ok;          /* a 404 is CS_ERR_NOT_FOUND */
+};
+
+/*
+ * One API call of a backend: authenticates by auth, sends req with the
+ * api's Accept header, and judges the answer. CS_OK for a 2xx, with
+ * *answer its parsed JSON (NULL when empty; the caller deletes it);
+ * CS_ERR_NOT_FOUND for a 404 when req->missing_ok; otherwise
+ * cs_http_failure()'s verdict with the system's words, or CS_ERR_IO for a
+ * 2xx that is not JSON (or api->check_2xx's verdict). *status (may be
+ * NULL) is the HTTP status, 0 when no answer came. Every failure text is
+ * scrubbed of the credentials (http.h).
+ */
+enum cs_rc cs_ticket_call(struct cs_http *http, const struct cs_remote_config *rc,
+                          const struct cs_ticket_api *api, const struct cs_ticket_auth *auth,
+                          const struct cs_ticket_request *req, long *status, cJSON **answer,
+                          unsigned *retry_after_s, char *err, size_t errlen);
+
+/* A string printf makes, which the caller frees; NULL when out of memory. */
+char *cs_ticket_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The length of a section's url without its trailing slashes, for
+ * "%.*s" (URLs are far shorter than INT_MAX). */
+int cs_ticket_base_len(const char *url);
+
+/* A 2xx answer without what it must carry (a proxy, an ACL hiding a
+ * field): CS_ERR_IO "SYSTEM answered STATUS without WHAT", so that it is
+ * never read as "closed" or "none found" (which would open a duplicate). */
+enum cs_rc cs_ticket_shapeless(const char *system, long status, const char *what, char *err,
+                               size_t errlen);
+
 extern const struct cs_ticket_ops cs_ticket_servicedeskplus;
 extern const struct cs_ticket_ops cs_ticket_servicenow;
 extern const struct cs_ticket_ops cs_ticket_jira;

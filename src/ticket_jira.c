@@ -12,12 +12,14 @@
  *
  * An issue is closed by a transition, which workflows name as they like:
  * the one named done_transition (default "Done"), else any that leads to a
- * status of the Done category.
+ * status of the Done category. The closing comment is added after the
+ * transition: a transition that failed and is tried again must not leave
+ * a second comment, and once it succeeded, a retry finds the issue closed
+ * and does nothing.
  */
 #include "ticket.h"
 
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,32 +27,9 @@
 
 #define LABEL_PREFIX "certsweep-"
 #define SUMMARY_MAX 255
+#define SYSTEM "Jira"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *strf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (s == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
-static int base_len(const char *url)
-{
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        n--;
-    return (int)n;
-}
 
 /* "certsweep-" and 64 hex digits: the label of key. */
 static void label_of(const char *key, char *buf, size_t len)
@@ -105,15 +84,21 @@ static void jira_errors(const cJSON *answer, char *buf, size_t len)
     }
     cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(answer, "errors"))
     {
+        /* An "errors" that is an array has no names. */
         if (!cJSON_IsString(m))
             continue;
-        int n = snprintf(buf + used, len - used, "%s%s: %s", used ? "; " : "", m->string,
-                         m->valuestring);
+        int n = snprintf(buf + used, len - used, "%s%s%s%s", used ? "; " : "",
+                         m->string ? m->string : "", m->string ? ": " : "", m->valuestring);
         if (n < 0 || (size_t)n >= len - used)
             return;
         used += (size_t)n;
     }
 }
+
+static const struct cs_ticket_api jira_api = {
+    .accept = "Accept: application/json",
+    .words = jira_errors,
+};
 
 /*
  * One API call: method to {url}{path_query} with body (JSON, may be NULL).
@@ -126,62 +111,37 @@ static enum cs_rc jira_call(struct cs_http *http, const struct cs_remote_config 
                             bool missing_ok, long *status, cJSON **answer, unsigned *retry_after_s,
                             char *err, size_t errlen)
 {
-    struct cs_http_response resp;
-    char *json = NULL, *url = NULL, *auth = NULL;
-    const char *headers[3] = {"Accept: application/json", NULL, NULL};
-    bool pat = rc->auth != NULL && strcmp(rc->auth, "pat") == 0;
+    char *json = NULL, *header = NULL;
+    struct cs_ticket_auth auth = {.user = rc->email ? rc->email : "", .password = rc->api_token};
     enum cs_rc result;
-    cJSON *parsed = NULL;
 
     *answer = NULL;
     *status = 0;
-    if ((body != NULL && (json = cJSON_PrintUnformatted(body)) == NULL) ||
-        (url = strf("%.*s%s", base_len(rc->url), rc->url, path_query)) == NULL ||
-        (pat && (auth = strf("Authorization: Bearer %s", rc->pat ? rc->pat : "")) == NULL)) {
-        result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
-        goto out;
+    if (body != NULL && (json = cJSON_PrintUnformatted(body)) == NULL)
+        goto nomem;
+    if (rc->auth != NULL && strcmp(rc->auth, "pat") == 0) {
+        if ((header = cs_ticket_strf("Authorization: Bearer %s", rc->pat ? rc->pat : "")) == NULL)
+            goto nomem;
+        auth = (struct cs_ticket_auth){.header = header};
     }
-    headers[1] = auth;
-    result = cs_http_request(http, method, url, headers, json ? "application/json" : NULL, json,
-                             pat ? NULL : (rc->email ? rc->email : ""), pat ? NULL : rc->api_token,
-                             &resp, err, errlen);
-    if (result != CS_OK)
-        goto out;
-    *status = resp.status;
-    parsed = cJSON_ParseWithLength(resp.body, resp.body_len);
-    if (resp.status == 404 && missing_ok) {
-        result = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "%s: 404", method);
-        goto out;
-    }
-    if (resp.status < 200 || resp.status > 299) {
-        char words[400];
-        struct cs_http_response shown = resp;
-        jira_errors(parsed, words, sizeof(words));
-        if (words[0] != '\0') {
-            shown.body = words;
-            shown.body_len = strlen(words);
-        }
-        result = cs_http_failure(method, url, &shown, retry_after_s, err, errlen);
-        goto out;
-    }
-    if (resp.body_len > 0 && parsed == NULL) {
-        char *q = strchr(url, '?');
-        if (q != NULL)
-            *q = '\0';
-        result = cs_fail(err, errlen, CS_ERR_IO, "%s %s: %ld: the answer is not JSON", method, url,
-                         resp.status);
-        goto out;
-    }
-    *answer = parsed;
-    parsed = NULL;
-    result = CS_OK;
+    struct cs_ticket_request req = {
+        .method = method,
+        .path = path_query,
+        .content_type = "application/json",
+        .body = json,
+        .missing_ok = missing_ok,
+    };
+    result = cs_ticket_call(http, rc, &jira_api, &auth, &req, status, answer, retry_after_s, err,
+                            errlen);
+    goto out;
+
+nomem:
+    result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
 out:
-    cJSON_Delete(parsed);
-    if (auth != NULL)
-        memset(auth, 0, strlen(auth));
-    free(auth);
+    if (header != NULL)
+        memset(header, 0, strlen(header));
+    free(header);
     free(json);
-    free(url);
     return result;
 }
 
@@ -189,7 +149,7 @@ out:
 static char *issue_path(const char *key, const char *suffix)
 {
     char *enc = cs_http_escape(key);
-    char *path = enc ? strf("/rest/api/2/issue/%s%s", enc, suffix) : NULL;
+    char *path = enc ? cs_ticket_strf("/rest/api/2/issue/%s%s", enc, suffix) : NULL;
     free(enc);
     return path;
 }
@@ -214,9 +174,10 @@ static enum cs_rc jira_find_open(struct cs_http *http, const struct cs_remote_co
     enum cs_rc result;
 
     label_of(key, label, sizeof(label));
-    if ((jql = strf("labels = \"%s\" AND statusCategory != Done", label)) == NULL ||
+    if ((jql = cs_ticket_strf("labels = \"%s\" AND statusCategory != Done", label)) == NULL ||
         (enc = cs_http_escape(jql)) == NULL ||
-        (path = strf("/rest/api/2/search?jql=%s&fields=key,status&maxResults=1", enc)) == NULL) {
+        (path = cs_ticket_strf("/rest/api/2/search?jql=%s&fields=key,status&maxResults=1", enc)) ==
+            NULL) {
         result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -226,8 +187,8 @@ static enum cs_rc jira_find_open(struct cs_http *http, const struct cs_remote_co
         /* Jira Cloud: the v2 search is gone; its successor pages by token
          * and takes the same JQL. */
         free(path);
-        if ((path = strf("/rest/api/3/search/jql?jql=%s&fields=key,status&maxResults=1", enc)) ==
-            NULL) {
+        if ((path = cs_ticket_strf("/rest/api/3/search/jql?jql=%s&fields=key,status&maxResults=1",
+                                   enc)) == NULL) {
             result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
             goto out;
         }
@@ -236,9 +197,14 @@ static enum cs_rc jira_find_open(struct cs_http *http, const struct cs_remote_co
     }
     if (result != CS_OK)
         goto out;
-    const cJSON *issue;
+    const cJSON *issue, *issues = cJSON_GetObjectItemCaseSensitive(answer, "issues");
+    /* Without a list, "none found" would open a duplicate. */
+    if (!cJSON_IsArray(issues)) {
+        result = cs_ticket_shapeless(SYSTEM, status, "an issues list", err, errlen);
+        goto out;
+    }
     result = CS_ERR_NOT_FOUND;
-    cJSON_ArrayForEach(issue, cJSON_GetObjectItemCaseSensitive(answer, "issues"))
+    cJSON_ArrayForEach(issue, issues)
     {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(issue, "key");
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(
@@ -278,7 +244,13 @@ static enum cs_rc jira_is_open(struct cs_http *http, const struct cs_remote_conf
     } else if (result == CS_OK) {
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(answer, "fields"), "status");
-        *open = st != NULL && !category_done(st);
+        /* Without a status category, "closed" would open a duplicate. */
+        if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(st, "statusCategory"), "key")))
+            *open = !category_done(st);
+        else
+            result = cs_ticket_shapeless(SYSTEM, status, "fields.status.statusCategory.key", err,
+                                         errlen);
     }
     cJSON_Delete(answer);
     free(path);
@@ -320,7 +292,7 @@ static enum cs_rc jira_create(struct cs_http *http, const struct cs_remote_confi
     if (!cJSON_IsString(k) || k->valuestring[0] == '\0') {
         result = cs_fail(err, errlen, CS_ERR_IO,
                          "POST %.*s/rest/api/2/issue: %ld: the answer names no issue key",
-                         base_len(rc->url), rc->url, status);
+                         cs_ticket_base_len(rc->url), rc->url, status);
         goto out;
     }
     snprintf(out->id, sizeof(out->id), "%s", k->valuestring);
@@ -388,8 +360,8 @@ static enum cs_rc jira_close(struct cs_http *http, const struct cs_remote_config
         result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    /* The transition is chosen before the comment is added, so that a
-     * workflow without one fails before it leaves a comment behind. */
+    /* The transition first, the comment after it (see the top of the
+     * file); a workflow without a closing transition fails before either. */
     result = jira_call(http, rc, "GET", path, NULL, false, &status, &transitions, retry_after_s,
                        err, errlen);
     if (result != CS_OK)
@@ -402,8 +374,6 @@ static enum cs_rc jira_close(struct cs_http *http, const struct cs_remote_config
                          ticket->number, wanted);
         goto out;
     }
-    if ((result = jira_add_note(http, rc, ticket, text, retry_after_s, err, errlen)) != CS_OK)
-        goto out;
     if ((body = cJSON_CreateObject()) == NULL ||
         cJSON_AddStringToObject(cJSON_AddObjectToObject(body, "transition"), "id", id) == NULL) {
         result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
@@ -411,6 +381,9 @@ static enum cs_rc jira_close(struct cs_http *http, const struct cs_remote_config
     }
     result = jira_call(http, rc, "POST", path, body, false, &status, &answer, retry_after_s, err,
                        errlen);
+    if (result != CS_OK)
+        goto out;
+    result = jira_add_note(http, rc, ticket, text, retry_after_s, err, errlen);
 out:
     cJSON_Delete(transitions);
     cJSON_Delete(body);

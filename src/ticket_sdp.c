@@ -12,45 +12,24 @@
  *
  * The key of a problem has no field of its own: the description ends in a
  * line "certsweep-key: KEY", and find_open searches requests by subject
- * and reads each candidate's description for that line.
+ * (leaving out closed and resolved ones, newest first, a few pages at
+ * most) and reads each candidate's description for that line.
  */
 #include "ticket.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define KEY_LINE "certsweep-key: "
-#define SEARCH_ROWS 10
+/* A search asks for up to SEARCH_ROWS requests a page (the API's most)
+ * and reads at most SEARCH_PAGES pages. */
+#define SEARCH_ROWS 100
+#define SEARCH_PAGES 5
+#define SYSTEM "ServiceDesk Plus"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *strf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (s == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
-/* The length of the base URL without its trailing slashes. */
-static int base_len(const char *url)
-{
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        n--;
-    return (int)n;
-}
 
 static bool is_cloud(const struct cs_remote_config *rc)
 {
@@ -178,112 +157,97 @@ static void sdp_messages(const cJSON *rs, char *buf, size_t len)
     }
 }
 
+/* The system's words in an answer that is not a 2xx: its messages, when
+ * it sent a response_status. */
+static void sdp_words(const cJSON *answer, char *buf, size_t len)
+{
+    const cJSON *rs = response_status(answer);
+    buf[0] = '\0';
+    if (rs != NULL)
+        sdp_messages(rs, buf, len);
+}
+
+/* A 2xx succeeded only if its response_status says 2000. */
+static enum cs_rc sdp_check_2xx(const cJSON *answer, long status, const char *shown, char *err,
+                                size_t errlen)
+{
+    const cJSON *rs = response_status(answer);
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(rs, "status_code");
+    char words[400];
+
+    if (answer != NULL && cJSON_IsNumber(code) && code->valuedouble == 2000)
+        return CS_OK;
+    if (rs != NULL)
+        sdp_messages(rs, words, sizeof(words));
+    else
+        snprintf(words, sizeof(words), "no response_status in the answer");
+    /* Refused inside a 200: retrying the same request cannot help. */
+    return cs_fail(err, errlen, CS_ERR_USAGE, "%s: %ld, but ServiceDesk Plus failed: %s", shown,
+                   status, words);
+}
+
+static const struct cs_ticket_api sdp_api = {
+    .accept = "Accept: application/vnd.manageengine.sdp.v3+json",
+    .words = sdp_words,
+    .check_2xx = sdp_check_2xx,
+};
+
 /*
  * One API call: method to {url}{path}, input (may be NULL) as input_data,
  * in the query of a GET and form-encoded in the body otherwise. On CS_OK
  * *answer is the parsed answer (the caller deletes it), whose
  * response_status said 2000. A 404 is CS_ERR_NOT_FOUND when missing_ok.
- * With OAuth, a 401 is tried once more with a new token: the kept one may
- * have been revoked.
+ * The cloud authenticates by OAuth (ticket.h), on-premises by authtoken.
  */
 static enum cs_rc sdp_call(struct cs_http *http, const struct cs_remote_config *rc,
                            const char *method, const char *path, const cJSON *input,
                            bool missing_ok, cJSON **answer, unsigned *retry_after_s, char *err,
                            size_t errlen)
 {
-    struct cs_http_response resp;
-    char *json = NULL, *enc = NULL, *url = NULL, *body = NULL, *auth = NULL;
-    const char *headers[3] = {"Accept: application/vnd.manageengine.sdp.v3+json", NULL, NULL};
+    char *json = NULL, *enc = NULL, *target = NULL, *body = NULL, *header = NULL;
     bool get = strcmp(method, "GET") == 0;
+    struct cs_ticket_auth auth = {0};
     enum cs_rc result;
-    cJSON *parsed = NULL;
 
     *answer = NULL;
     if (input != NULL &&
         ((json = cJSON_PrintUnformatted(input)) == NULL || (enc = cs_http_escape(json)) == NULL))
         goto nomem;
     if (get && enc != NULL)
-        url = strf("%.*s%s?input_data=%s", base_len(rc->url), rc->url, path, enc);
+        target = cs_ticket_strf("%s?input_data=%s", path, enc);
     else
-        url = strf("%.*s%s", base_len(rc->url), rc->url, path);
-    if (url == NULL || (!get && (body = strf("input_data=%s", enc ? enc : "%7B%7D")) == NULL))
+        target = strdup(path);
+    if (target == NULL ||
+        (!get && (body = cs_ticket_strf("input_data=%s", enc ? enc : "%7B%7D")) == NULL))
         goto nomem;
-
-    for (int attempt = 0;; attempt++) {
-        free(auth);
-        auth = NULL;
-        if (is_cloud(rc)) {
-            const char *token;
-            result = cs_http_oauth_token(http, rc->oauth_token_url, rc->oauth_client_id,
-                                         rc->oauth_client_secret, rc->oauth_refresh_token, &token,
-                                         retry_after_s, err, errlen);
-            if (result != CS_OK)
-                goto out;
-            auth = strf("Authorization: Zoho-oauthtoken %s", token);
-        } else {
-            auth = strf("authtoken: %s", rc->authtoken ? rc->authtoken : "");
-        }
-        if (auth == NULL)
+    if (is_cloud(rc)) {
+        auth.token_url = rc->oauth_token_url;
+        auth.token_scheme = "Zoho-oauthtoken";
+    } else {
+        if ((header = cs_ticket_strf("authtoken: %s", rc->authtoken ? rc->authtoken : "")) == NULL)
             goto nomem;
-        headers[1] = auth;
-        result = cs_http_request(http, method, url, headers,
-                                 get ? NULL : "application/x-www-form-urlencoded", body, NULL, NULL,
-                                 &resp, err, errlen);
-        if (result != CS_OK)
-            goto out;
-        if (resp.status == 401 && is_cloud(rc) && attempt == 0) {
-            cs_http_oauth_forget(http);
-            continue;
-        }
-        break;
+        auth.header = header;
     }
-
-    parsed = cJSON_ParseWithLength(resp.body, resp.body_len);
-    const cJSON *rs = response_status(parsed);
-    if (resp.status == 404 && missing_ok) {
-        result = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "%s %s: 404", method, path);
-        goto out;
-    }
-    if (resp.status < 200 || resp.status > 299) {
-        /* The system's own words, when it gave some, instead of its JSON. */
-        char words[400];
-        struct cs_http_response shown = resp;
-        if (rs != NULL) {
-            sdp_messages(rs, words, sizeof(words));
-            shown.body = words;
-            shown.body_len = strlen(words);
-        }
-        result = cs_http_failure(method, url, &shown, retry_after_s, err, errlen);
-        goto out;
-    }
-    const cJSON *code = cJSON_GetObjectItemCaseSensitive(rs, "status_code");
-    if (parsed == NULL || !cJSON_IsNumber(code) || code->valuedouble != 2000) {
-        char words[400];
-        if (rs != NULL)
-            sdp_messages(rs, words, sizeof(words));
-        else
-            snprintf(words, sizeof(words), "no response_status in the answer");
-        /* Refused inside a 200: retrying the same request cannot help. */
-        result =
-            cs_fail(err, errlen, CS_ERR_USAGE, "%s %.*s%s: %ld, but ServiceDesk Plus failed: %s",
-                    method, base_len(rc->url), rc->url, path, resp.status, words);
-        goto out;
-    }
-    *answer = parsed;
-    parsed = NULL;
-    result = CS_OK;
+    struct cs_ticket_request req = {
+        .method = method,
+        .path = target,
+        .content_type = get ? NULL : "application/x-www-form-urlencoded",
+        .body = body,
+        .missing_ok = missing_ok,
+    };
+    result =
+        cs_ticket_call(http, rc, &sdp_api, &auth, &req, NULL, answer, retry_after_s, err, errlen);
     goto out;
 
 nomem:
     result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
 out:
-    cJSON_Delete(parsed);
-    if (auth != NULL)
-        memset(auth, 0, strlen(auth));
-    free(auth);
+    if (header != NULL)
+        memset(header, 0, strlen(header));
+    free(header);
     free(json);
     free(enc);
-    free(url);
+    free(target);
     free(body);
     return result;
 }
@@ -292,7 +256,7 @@ out:
 static char *request_path(const char *id, const char *suffix)
 {
     char *enc = cs_http_escape(id);
-    char *path = enc ? strf("/api/v3/requests/%s%s", enc, suffix) : NULL;
+    char *path = enc ? cs_ticket_strf("/api/v3/requests/%s%s", enc, suffix) : NULL;
     free(enc);
     return path;
 }
@@ -303,7 +267,7 @@ static char *request_path(const char *id, const char *suffix)
 static bool carries_key(const char *description, const char *key)
 {
     char *enc = html_text(key);
-    char *line = enc ? strf("%s%s", KEY_LINE, enc) : NULL;
+    char *line = enc ? cs_ticket_strf("%s%s", KEY_LINE, enc) : NULL;
     bool found = false;
 
     for (const char *p = description; line != NULL && (p = strstr(p, line)) != NULL; p++) {
@@ -337,9 +301,80 @@ static enum cs_rc sdp_is_open(struct cs_http *http, const struct cs_remote_confi
     } else if (result == CS_OK) {
         const cJSON *status =
             path2(cJSON_GetObjectItemCaseSensitive(answer, "request"), "status", "name");
-        *open = cJSON_IsString(status) && !status_done(status->valuestring);
+        /* Without a status, "closed" would open a duplicate at every raise. */
+        if (cJSON_IsString(status) && status->valuestring[0] != '\0')
+            *open = !status_done(status->valuestring);
+        else
+            result = cs_ticket_shapeless(SYSTEM, 200, "request.status.name", err, errlen);
     }
     cJSON_Delete(answer);
+    free(path);
+    return result;
+}
+
+/*
+ * input_data of one page of the search for requests titled line that are
+ * not over, newest first. Closed and Resolved are excluded by the server
+ * (every installation has them); other final statuses (Cancelled, which
+ * some spell Canceled) are left to the caller, as naming a status the
+ * installation lacks could make the search fail. The caller deletes it.
+ */
+static cJSON *search_input(const char *line, int start_index)
+{
+    static const char *const over[] = {"Closed", "Resolved"};
+    cJSON *input = cJSON_CreateObject(), *list, *criteria, *subject, *status;
+
+    if (input == NULL || (list = cJSON_AddObjectToObject(input, "list_info")) == NULL ||
+        cJSON_AddNumberToObject(list, "row_count", SEARCH_ROWS) == NULL ||
+        cJSON_AddNumberToObject(list, "start_index", start_index) == NULL ||
+        cJSON_AddStringToObject(list, "sort_field", "created_time") == NULL ||
+        cJSON_AddStringToObject(list, "sort_order", "desc") == NULL ||
+        (criteria = cJSON_AddArrayToObject(list, "search_criteria")) == NULL ||
+        (subject = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(criteria, subject) ||
+        cJSON_AddStringToObject(subject, "field", "subject") == NULL ||
+        cJSON_AddStringToObject(subject, "condition", "is") == NULL ||
+        cJSON_AddStringToObject(subject, "value", line) == NULL ||
+        (status = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(criteria, status) ||
+        cJSON_AddStringToObject(status, "field", "status.name") == NULL ||
+        cJSON_AddStringToObject(status, "condition", "is not") == NULL ||
+        !cJSON_AddItemToObject(status, "values", cJSON_CreateStringArray(over, 2)) ||
+        cJSON_AddStringToObject(status, "logical_operator", "AND") == NULL) {
+        cJSON_Delete(input);
+        return NULL;
+    }
+    return input;
+}
+
+/* Whether one request of a search is the open one of key: its description
+ * (from the list when the list carries it, else from the request itself)
+ * holds the key line, and its status is not final. CS_OK and *found. */
+static enum cs_rc candidate(struct cs_http *http, const struct cs_remote_config *rc,
+                            const cJSON *listed, const char *key, const char *id, bool *found,
+                            unsigned *retry_after_s, char *err, size_t errlen)
+{
+    const cJSON *description = cJSON_GetObjectItemCaseSensitive(listed, "description");
+    const cJSON *status = path2(listed, "status", "name");
+    cJSON *full = NULL;
+    char *path = NULL;
+    enum cs_rc result = CS_OK;
+
+    *found = false;
+    if (!cJSON_IsString(description)) {
+        if ((path = request_path(id, "")) == NULL)
+            return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+        result = sdp_call(http, rc, "GET", path, NULL, true, &full, retry_after_s, err, errlen);
+        if (result == CS_ERR_NOT_FOUND)
+            result = CS_OK; /* deleted since the search */
+        if (result != CS_OK || full == NULL)
+            goto out;
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(full, "request");
+        description = cJSON_GetObjectItemCaseSensitive(r, "description");
+        status = path2(r, "status", "name");
+    }
+    *found = cJSON_IsString(description) && carries_key(description->valuestring, key) &&
+             !(cJSON_IsString(status) && status_done(status->valuestring));
+out:
+    cJSON_Delete(full);
     free(path);
     return result;
 }
@@ -348,72 +383,65 @@ static enum cs_rc sdp_find_open(struct cs_http *http, const struct cs_remote_con
                                 const char *key, const char *subject, struct cs_ticket_ref *out,
                                 unsigned *retry_after_s, char *err, size_t errlen)
 {
-    cJSON *input = cJSON_CreateObject(), *list = NULL, *criteria = NULL, *one = NULL;
-    cJSON *answer = NULL, *full = NULL;
     char *line = subject ? one_line(subject) : NULL;
-    char *path = NULL;
+    cJSON *input = NULL, *answer = NULL;
     enum cs_rc result = CS_ERR_NOT_FOUND;
-    const cJSON *request;
+    int start = 1; /* SDP counts rows from 1 */
 
     if (subject == NULL)
         goto out;
-    if (input == NULL || line == NULL ||
-        (list = cJSON_AddObjectToObject(input, "list_info")) == NULL ||
-        cJSON_AddNumberToObject(list, "row_count", SEARCH_ROWS) == NULL ||
-        (criteria = cJSON_AddArrayToObject(list, "search_criteria")) == NULL ||
-        (one = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(criteria, one) ||
-        cJSON_AddStringToObject(one, "field", "subject") == NULL ||
-        cJSON_AddStringToObject(one, "condition", "is") == NULL ||
-        cJSON_AddStringToObject(one, "value", line) == NULL) {
+    if (line == NULL) {
         result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    result = sdp_call(http, rc, "GET", "/api/v3/requests", input, false, &answer, retry_after_s,
-                      err, errlen);
-    if (result != CS_OK)
-        goto out;
-
-    /* The list names candidates; each one's description tells. */
-    result = CS_ERR_NOT_FOUND;
-    cJSON_ArrayForEach(request, cJSON_GetObjectItemCaseSensitive(answer, "requests"))
-    {
-        char num[32];
-        const char *id = id_text(cJSON_GetObjectItemCaseSensitive(request, "id"), num, sizeof(num));
-        const cJSON *status = path2(request, "status", "name");
-        if (id == NULL || (cJSON_IsString(status) && status_done(status->valuestring)))
-            continue;
-        free(path);
-        cJSON_Delete(full);
-        full = NULL;
-        if ((path = request_path(id, "")) == NULL) {
+    /* Newest first, a few pages at most: the open request of a problem is
+     * its newest, and the search skips the closed ones. */
+    for (int page = 0; page < SEARCH_PAGES; page++) {
+        cJSON_Delete(input);
+        cJSON_Delete(answer);
+        answer = NULL;
+        if ((input = search_input(line, start)) == NULL) {
             result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
             goto out;
         }
-        enum cs_rc got =
-            sdp_call(http, rc, "GET", path, NULL, true, &full, retry_after_s, err, errlen);
-        if (got == CS_ERR_NOT_FOUND)
-            continue; /* deleted since the search */
-        if (got != CS_OK) {
-            result = got;
+        result = sdp_call(http, rc, "GET", "/api/v3/requests", input, false, &answer, retry_after_s,
+                          err, errlen);
+        if (result != CS_OK)
+            goto out;
+        const cJSON *requests = cJSON_GetObjectItemCaseSensitive(answer, "requests");
+        if (!cJSON_IsArray(requests)) {
+            result = cs_ticket_shapeless(SYSTEM, 200, "a requests list", err, errlen);
             goto out;
         }
-        const cJSON *r = cJSON_GetObjectItemCaseSensitive(full, "request");
-        const cJSON *description = cJSON_GetObjectItemCaseSensitive(r, "description");
-        status = path2(r, "status", "name");
-        if (cJSON_IsString(description) && carries_key(description->valuestring, key) &&
-            !(cJSON_IsString(status) && status_done(status->valuestring))) {
-            snprintf(out->id, sizeof(out->id), "%s", id);
-            snprintf(out->number, sizeof(out->number), "%s", id);
-            result = CS_OK;
-            goto out;
+        const cJSON *request;
+        cJSON_ArrayForEach(request, requests)
+        {
+            char num[32];
+            bool found;
+            const char *id =
+                id_text(cJSON_GetObjectItemCaseSensitive(request, "id"), num, sizeof(num));
+            const cJSON *status = path2(request, "status", "name");
+            if (id == NULL || (cJSON_IsString(status) && status_done(status->valuestring)))
+                continue;
+            result = candidate(http, rc, request, key, id, &found, retry_after_s, err, errlen);
+            if (result != CS_OK)
+                goto out;
+            if (found) {
+                snprintf(out->id, sizeof(out->id), "%s", id);
+                snprintf(out->number, sizeof(out->number), "%s", id);
+                goto out; /* CS_OK */
+            }
         }
+        result = CS_ERR_NOT_FOUND;
+        int rows = cJSON_GetArraySize(requests);
+        if (rows == 0 || !cJSON_IsTrue(path2(answer, "list_info", "has_more_rows")))
+            break;
+        start += rows;
     }
 out:
     cJSON_Delete(input);
     cJSON_Delete(answer);
-    cJSON_Delete(full);
     free(line);
-    free(path);
     return result;
 }
 
@@ -437,7 +465,7 @@ static enum cs_rc sdp_create(struct cs_http *http, const struct cs_remote_config
     enum cs_rc result;
 
     if (input == NULL || line == NULL || html == NULL || html_key == NULL ||
-        (full = strf("%s<br><br>" KEY_LINE "%s", html, html_key)) == NULL ||
+        (full = cs_ticket_strf("%s<br><br>" KEY_LINE "%s", html, html_key)) == NULL ||
         (request = cJSON_AddObjectToObject(input, "request")) == NULL ||
         cJSON_AddStringToObject(request, "subject", line) == NULL ||
         cJSON_AddStringToObject(request, "description", full) == NULL ||
@@ -457,7 +485,7 @@ static enum cs_rc sdp_create(struct cs_http *http, const struct cs_remote_config
     if (id == NULL) {
         result = cs_fail(err, errlen, CS_ERR_IO,
                          "POST %.*s/api/v3/requests: the answer names no request id",
-                         base_len(rc->url), rc->url);
+                         cs_ticket_base_len(rc->url), rc->url);
         goto out;
     }
     snprintf(out->id, sizeof(out->id), "%s", id);

@@ -12,41 +12,19 @@
 #include "ticket.h"
 
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* correlation_id is a String(100) field. */
 #define CORRELATION_MAX 100
-/* Resolved, in the incident table's state choices. */
+/* Resolved, in the incident table's state choices, and the incident
+ * table's out-of-box close code for a problem solved. */
 #define STATE_RESOLVED "6"
+#define CLOSE_CODE "Solution provided"
+#define SYSTEM "ServiceNow"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *strf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (s == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
-static int base_len(const char *url)
-{
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        n--;
-    return (int)n;
-}
 
 static const char *table_of(const struct cs_remote_config *rc)
 {
@@ -76,106 +54,71 @@ static void correlation_of(const char *key, char *buf, size_t len)
 
 /* ---- one call ------------------------------------------------------------ */
 
+/* {"error": {"message": ..., "detail": ...}} as "message: detail". */
+static void snow_words(const cJSON *answer, char *buf, size_t len)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(answer, "error");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
+    const cJSON *detail = cJSON_GetObjectItemCaseSensitive(e, "detail");
+
+    buf[0] = '\0';
+    if (cJSON_IsString(message))
+        snprintf(buf, len, "%s%s%s", message->valuestring,
+                 cJSON_IsString(detail) && detail->valuestring[0] ? ": " : "",
+                 cJSON_IsString(detail) ? detail->valuestring : "");
+}
+
+static const struct cs_ticket_api snow_api = {
+    .accept = "Accept: application/json",
+    .words = snow_words,
+};
+
 /*
  * One API call: method to {url}{path_query} with body (JSON, may be NULL).
  * On CS_OK *answer is the parsed answer (NULL when there was no body; the
  * caller deletes it) of a 2xx. A 404 is CS_ERR_NOT_FOUND when missing_ok.
- * With OAuth, a 401 is tried once more with a new token.
+ * Basic auth, or an OAuth bearer token (ticket.h).
  */
 static enum cs_rc snow_call(struct cs_http *http, const struct cs_remote_config *rc,
                             const char *method, const char *path_query, const cJSON *body,
                             bool missing_ok, cJSON **answer, unsigned *retry_after_s, char *err,
                             size_t errlen)
 {
-    struct cs_http_response resp;
-    char *json = NULL, *url = NULL, *auth = NULL, *token_url = NULL;
-    const char *headers[3] = {"Accept: application/json", NULL, NULL};
-    bool oauth = rc->auth != NULL && strcmp(rc->auth, "oauth") == 0;
+    char *json = NULL, *token_url = NULL;
+    struct cs_ticket_auth auth = {.user = rc->username ? rc->username : "",
+                                  .password = rc->password};
     enum cs_rc result;
-    cJSON *parsed = NULL;
 
     *answer = NULL;
-    if ((body != NULL && (json = cJSON_PrintUnformatted(body)) == NULL) ||
-        (url = strf("%.*s%s", base_len(rc->url), rc->url, path_query)) == NULL)
+    if (body != NULL && (json = cJSON_PrintUnformatted(body)) == NULL)
         goto nomem;
-    if (oauth) {
+    if (rc->auth != NULL && strcmp(rc->auth, "oauth") == 0) {
         /* The default token URL is the instance's own. */
         const char *t = rc->oauth_token_url;
         if (t == NULL || strncmp(t, "{url}", 5) == 0)
-            token_url = strf("%.*s%s", base_len(rc->url), rc->url, t ? t + 5 : "/oauth_token.do");
+            token_url = cs_ticket_strf("%.*s%s", cs_ticket_base_len(rc->url), rc->url,
+                                       t ? t + 5 : "/oauth_token.do");
         else
             token_url = strdup(t);
         if (token_url == NULL)
             goto nomem;
+        auth = (struct cs_ticket_auth){.token_url = token_url, .token_scheme = "Bearer"};
     }
-
-    for (int attempt = 0;; attempt++) {
-        headers[1] = NULL;
-        if (oauth) {
-            const char *token;
-            result =
-                cs_http_oauth_token(http, token_url, rc->oauth_client_id, rc->oauth_client_secret,
-                                    rc->oauth_refresh_token, &token, retry_after_s, err, errlen);
-            if (result != CS_OK)
-                goto out;
-            free(auth);
-            if ((auth = strf("Authorization: Bearer %s", token)) == NULL)
-                goto nomem;
-            headers[1] = auth;
-        }
-        result = cs_http_request(http, method, url, headers, json ? "application/json" : NULL, json,
-                                 oauth ? NULL : (rc->username ? rc->username : ""),
-                                 oauth ? NULL : rc->password, &resp, err, errlen);
-        if (result != CS_OK)
-            goto out;
-        if (resp.status == 401 && oauth && attempt == 0) {
-            cs_http_oauth_forget(http);
-            continue;
-        }
-        break;
-    }
-
-    parsed = cJSON_ParseWithLength(resp.body, resp.body_len);
-    if (resp.status == 404 && missing_ok) {
-        result = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "%s: 404", method);
-        goto out;
-    }
-    if (resp.status < 200 || resp.status > 299) {
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(parsed, "error");
-        const cJSON *message = cJSON_GetObjectItemCaseSensitive(e, "message");
-        const cJSON *detail = cJSON_GetObjectItemCaseSensitive(e, "detail");
-        char words[400];
-        struct cs_http_response shown = resp;
-        if (cJSON_IsString(message)) {
-            snprintf(words, sizeof(words), "%s%s%s", message->valuestring,
-                     cJSON_IsString(detail) && detail->valuestring[0] ? ": " : "",
-                     cJSON_IsString(detail) ? detail->valuestring : "");
-            shown.body = words;
-            shown.body_len = strlen(words);
-        }
-        result = cs_http_failure(method, url, &shown, retry_after_s, err, errlen);
-        goto out;
-    }
-    if (resp.body_len > 0 && parsed == NULL) {
-        result =
-            cs_fail(err, errlen, CS_ERR_IO, "%s %.*s/api/now/table/%s: %ld: the answer is not JSON",
-                    method, base_len(rc->url), rc->url, table_of(rc), resp.status);
-        goto out;
-    }
-    *answer = parsed;
-    parsed = NULL;
-    result = CS_OK;
+    struct cs_ticket_request req = {
+        .method = method,
+        .path = path_query,
+        .content_type = "application/json",
+        .body = json,
+        .missing_ok = missing_ok,
+    };
+    result =
+        cs_ticket_call(http, rc, &snow_api, &auth, &req, NULL, answer, retry_after_s, err, errlen);
     goto out;
 
 nomem:
     result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
 out:
-    cJSON_Delete(parsed);
-    if (auth != NULL)
-        memset(auth, 0, strlen(auth));
-    free(auth);
     free(json);
-    free(url);
     free(token_url);
     return result;
 }
@@ -189,7 +132,7 @@ static char *table_path(const struct cs_remote_config *rc, const char *sys_id, c
     char *path = NULL;
 
     if (table != NULL && (sys_id == NULL || id != NULL))
-        path = strf("/api/now/table/%s%s%s%s", table, id ? "/" : "", id ? id : "", query);
+        path = cs_ticket_strf("/api/now/table/%s%s%s%s", table, id ? "/" : "", id ? id : "", query);
     free(table);
     free(id);
     return path;
@@ -223,10 +166,10 @@ static enum cs_rc snow_find_open(struct cs_http *http, const struct cs_remote_co
     enum cs_rc result;
 
     correlation_of(key, correlation, sizeof(correlation));
-    if ((query = strf("correlation_id=%s^active=true", correlation)) == NULL ||
+    if ((query = cs_ticket_strf("correlation_id=%s^active=true", correlation)) == NULL ||
         (enc = cs_http_escape(query)) == NULL ||
-        (q = strf("?sysparm_query=%s&sysparm_fields=sys_id,number,state&sysparm_limit=1", enc)) ==
-            NULL ||
+        (q = cs_ticket_strf("?sysparm_query=%s&sysparm_fields=sys_id,number,state&sysparm_limit=1",
+                            enc)) == NULL ||
         (path = table_path(rc, NULL, q)) == NULL) {
         result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
         goto out;
@@ -234,8 +177,12 @@ static enum cs_rc snow_find_open(struct cs_http *http, const struct cs_remote_co
     result = snow_call(http, rc, "GET", path, NULL, false, &answer, retry_after_s, err, errlen);
     if (result != CS_OK)
         goto out;
-    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(answer, "result"), 0);
-    if (has_sys_id(first))
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(answer, "result");
+    const cJSON *first = cJSON_GetArrayItem(list, 0);
+    /* Without a list, "none found" would open a duplicate. */
+    if (!cJSON_IsArray(list))
+        result = cs_ticket_shapeless(SYSTEM, 200, "a result list", err, errlen);
+    else if (has_sys_id(first))
         set_ref(first, out);
     else
         result = CS_ERR_NOT_FOUND;
@@ -266,9 +213,17 @@ static enum cs_rc snow_is_open(struct cs_http *http, const struct cs_remote_conf
         const cJSON *active = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(answer, "result"), "active");
         /* The Table API sends fields as strings ("true"), unless asked
-         * for display values; take a JSON true as well. */
-        *open = cJSON_IsTrue(active) ||
-                (cJSON_IsString(active) && strcmp(active->valuestring, "true") == 0);
+         * for display values; take JSON booleans as well. Anything else
+         * (absent, or emptied by an ACL the account does not pass) says
+         * nothing: read as "closed", it would open a duplicate at every
+         * raise. */
+        if (cJSON_IsBool(active))
+            *open = cJSON_IsTrue(active);
+        else if (cJSON_IsString(active) && (strcmp(active->valuestring, "true") == 0 ||
+                                            strcmp(active->valuestring, "false") == 0))
+            *open = strcmp(active->valuestring, "true") == 0;
+        else
+            result = cs_ticket_shapeless(SYSTEM, 200, "result.active", err, errlen);
     }
     cJSON_Delete(answer);
     free(path);
@@ -313,7 +268,7 @@ static enum cs_rc snow_create(struct cs_http *http, const struct cs_remote_confi
     if (!has_sys_id(record)) {
         result = cs_fail(err, errlen, CS_ERR_IO,
                          "POST %.*s/api/now/table/%s: the answer names no sys_id",
-                         base_len(rc->url), rc->url, table_of(rc));
+                         cs_ticket_base_len(rc->url), rc->url, table_of(rc));
         goto out;
     }
     set_ref(record, out);
@@ -365,10 +320,9 @@ static enum cs_rc snow_close(struct cs_http *http, const struct cs_remote_config
     cJSON *body = cJSON_CreateObject();
     enum cs_rc result;
 
-    if (body != NULL &&
-        (cJSON_AddStringToObject(body, "state", STATE_RESOLVED) == NULL ||
-         cJSON_AddStringToObject(body, "close_code", "Solved (Permanently)") == NULL ||
-         cJSON_AddStringToObject(body, "close_notes", text) == NULL)) {
+    if (body != NULL && (cJSON_AddStringToObject(body, "state", STATE_RESOLVED) == NULL ||
+                         cJSON_AddStringToObject(body, "close_code", CLOSE_CODE) == NULL ||
+                         cJSON_AddStringToObject(body, "close_notes", text) == NULL)) {
         cJSON_Delete(body);
         body = NULL;
     }

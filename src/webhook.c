@@ -11,7 +11,9 @@
  * them reaches an error message or the log. Messages show the URL as
  * cs_webhook_url_shown() makes it, and every error text is scrubbed of the
  * secrets before it is handed back, whatever wrote it (http.c, libcurl, a
- * receiver that echoes its input).
+ * receiver that echoes its input): the HTTP client knows the URL is a
+ * secret (cs_http_url_secret) and is told the routing key and the bearer
+ * token, and cs_http_scrub() takes them out.
  */
 #include "webhook.h"
 #include "store.h"
@@ -122,48 +124,6 @@ void cs_webhook_url_shown(const char *url, bool keep_path, char *buf, size_t buf
         snprintf(buf + n, buflen - (size_t)n, "%.*s", (int)path_len, path);
     else if (path_len > 1 || path[path_len] != '\0')
         snprintf(buf + n, buflen - (size_t)n, "/...");
-}
-
-/* Replaces every occurrence of secret in err (a NUL-terminated message of
- * at most errlen bytes) with shown. Secrets shorter than 4 characters are
- * left alone: they would match ordinary words. */
-static void scrub(char *err, size_t errlen, const char *secret, const char *shown)
-{
-    size_t slen = secret ? strlen(secret) : 0, shown_len = strlen(shown);
-    char *hit;
-
-    if (err == NULL || errlen == 0 || slen < 4)
-        return;
-    for (char *from = err; (hit = strstr(from, secret)) != NULL;) {
-        size_t tail = strlen(hit + slen);
-        size_t room = errlen - 1 - (size_t)(hit - err); /* bytes from hit to the end */
-        size_t take = shown_len < room ? shown_len : room;
-        size_t keep = tail < room - take ? tail : room - take;
-        memmove(hit + take, hit + slen, keep);
-        memcpy(hit, shown, take);
-        hit[take + keep] = '\0';
-        from = hit + take;
-    }
-}
-
-/* Takes every secret of the session out of err: the whole URL, and the
- * path of a URL that is itself the credential, wherever it shows (http.c
- * names a URL without its query). */
-static void scrub_secrets(const struct cs_channel_session *s, char *err, size_t errlen)
-{
-    const char *url = s->rc->url;
-    const char *scheme_end = strstr(url, "://");
-    const char *path = scheme_end ? scheme_end + 3 + strcspn(scheme_end + 3, "/?#") : "";
-    size_t path_len = strcspn(path, "?#");
-
-    scrub(err, errlen, url, s->shown);
-    if (s->rc->type != CS_REMOTE_PAGERDUTY && path_len > 1) {
-        char *secret_path = strndup(path, path_len);
-        scrub(err, errlen, secret_path, "/...");
-        free(secret_path);
-    }
-    scrub(err, errlen, s->rc->routing_key, "[routing_key]");
-    scrub(err, errlen, s->rc->bearer_token, "[bearer_token]");
 }
 
 /* The start of a receiver's answer on one line: printable ASCII, other
@@ -573,7 +533,7 @@ static enum cs_rc judge(struct cs_channel_session *s, const struct cs_http_respo
     if (type == CS_REMOTE_PAGERDUTY && resp->status == 400)
         return pagerduty_refused(s, resp, err, errlen);
 
-    rc = cs_http_failure("POST", s->shown, resp, retry_after_s, err, errlen);
+    rc = cs_http_failure(s->http, "POST", s->shown, resp, retry_after_s, err, errlen);
     if (type == CS_REMOTE_SLACK && rc == CS_ERR_USAGE) {
         const char *hint = slack_hint(text);
         cs_fail(err, errlen, rc, "POST %s: %ld: Slack refused the message: %s%s%s", s->shown,
@@ -637,9 +597,17 @@ static enum cs_rc webhook_open(const struct cs_config *cfg, const char *name,
     result = cs_http_open(rc->ca_file, rc->timeout_ms ? rc->timeout_ms : DEFAULT_TIMEOUT_MS,
                           &s->http, err, errlen);
     if (result != CS_OK) {
-        scrub_secrets(s, err, errlen);
         free(s);
         return result;
+    }
+    /* Named in messages by what they are, so that a user can tell which
+     * one a receiver complained about. */
+    cs_http_url_secret(s->http, rc->type != CS_REMOTE_PAGERDUTY);
+    if (cs_http_secret_add(s->http, rc->routing_key, "[routing_key]") != CS_OK ||
+        cs_http_secret_add(s->http, rc->bearer_token, "[bearer_token]") != CS_OK) {
+        cs_http_close(&s->http);
+        free(s);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
     }
     *out = s;
     return CS_OK;
@@ -758,7 +726,7 @@ nomem:
     result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
 out:
     if (result != CS_OK)
-        scrub_secrets(s, err, errlen);
+        cs_http_scrub(s->http, err, errlen);
     /* The token and the routing key should not linger in freed memory. */
     if (auth_line != NULL)
         OPENSSL_cleanse(auth_line, strlen(auth_line));

@@ -429,11 +429,15 @@ int cs_cmd_alert(int argc, char **argv)
         status = rc == CS_OK ? CS_EXIT_OK : cs_cli_exit_for(rc);
         cs_alert_clear(&a);
     } else {
-        if ((rc = cs_store_alert_remove(store, argv[2], err, sizeof(err))) == CS_OK)
-            printf("alert %s removed\n", argv[2]);
+        unsigned resolves = 0;
+        if ((rc = cs_alert_remove(store, argv[2], &resolves, err, sizeof(err))) == CS_OK)
+            printf("alert %s removed%s\n", argv[2],
+                   resolves ? "; its open tickets and incidents are resolved" : "");
         else
             fprintf(stderr, "certsweep alert: %s\n", err);
         status = rc == CS_OK ? CS_EXIT_OK : cs_cli_exit_for(rc);
+        if (rc == CS_OK && resolves > 0)
+            cs_cli_deliver_outbox("alert remove", store, false);
     }
     cs_store_close(&store);
     return status;

@@ -21,6 +21,9 @@ for the requests that follow:
     fake.fail(429, retry_after=7)     # rate limited, with Retry-After
     fake.fail(500)                    # server error
     sdp.fail_inside_200("...")        # ServiceDesk Plus: status_code 4000
+    fake.fail_only("POST", r"/transitions$", 500)   # only requests that match
+    fake.shapeless()                  # 2xx answers without the field that
+                                      # says open/closed or the found list
     fake.hang()                       # read the request, never answer
     fake.behave()                     # back to normal
     fake.stop(); fake.restart()       # down, then up on the same port
@@ -141,6 +144,8 @@ class Fake:
         self.server = None
         self.thread = None
         self.forced = None              # (status, body, headers)
+        self.forced_only = None         # (method, path regex, status)
+        self.shapeless_answers = False
         self.hanging = False
         self.release = threading.Event()
         self.conns = set()
@@ -232,12 +237,25 @@ class Fake:
         self.forced = (status, body if body is not None else self.error_body(status, "forced"),
                        headers)
 
+    def fail_only(self, method, path_re, status):
+        """Answer status (the system's usual error) to the API requests of
+        method whose path matches path_re, until behave()."""
+        self.forced_only = (method, re.compile(path_re), status)
+
+    def shapeless(self):
+        """Answer 2xx without what says whether a ticket is open, and
+        searches without their list (a proxy, or fields an ACL hides),
+        until behave()."""
+        self.shapeless_answers = True
+
     def hang(self):
         """Read requests and never answer them (until behave() or stop())."""
         self.hanging = True
 
     def behave(self):
         self.forced = None
+        self.forced_only = None
+        self.shapeless_answers = False
         self.hanging = False
         self.release.set()
         self.release = threading.Event()
@@ -276,6 +294,10 @@ class Fake:
                 status, out = self.unauthorized()
             elif self.forced:
                 status, out, headers = self.forced
+            elif (self.forced_only and req.method == self.forced_only[0]
+                  and self.forced_only[1].search(req.path)):
+                status = self.forced_only[2]
+                out = self.error_body(status, "forced")
             else:
                 try:
                     status, out = self.route(req)
@@ -381,6 +403,8 @@ class ServiceDeskPlus(Fake):
         self.authtoken = authtoken
         self.next_id = 1001
         self.inside_200 = None
+        self.max_rows = 100             # the most rows a search page gives
+        self.searches = 0               # search requests answered
 
     @property
     def cloud(self):
@@ -492,7 +516,10 @@ class ServiceDeskPlus(Fake):
                 {"status_code": 4007, "type": "failed", "message": "Invalid URL"}])}
         t = self.tickets[id]
         if sub is None and req.method == "GET":
-            return 200, {"request": self._view(t), "response_status": sdp_status()}
+            view = self._view(t)
+            if self.shapeless_answers:
+                del view["status"]
+            return 200, {"request": view, "response_status": sdp_status()}
         if sub == "/notes" and req.method == "POST":
             return self._note(t, data)
         if sub == "/close" and req.method == "PUT":
@@ -520,24 +547,49 @@ class ServiceDeskPlus(Fake):
         _only_keys("input_data", data, ["list_info"], ["list_info"])
         li = data["list_info"]
         _only_keys("list_info", li, ["row_count", "search_criteria", "start_index",
-                                     "sort_field", "sort_order"], ["search_criteria"])
-        if not isinstance(li.get("row_count", 10), int):
-            raise BadRequest("row_count is not a number")
+                                     "sort_field", "sort_order", "get_total_count"],
+                   ["search_criteria"])
+        for k in ("row_count", "start_index"):
+            if not isinstance(li.get(k, 1), int) or li.get(k, 1) < 1:
+                raise BadRequest(f"{k} is not a positive number")
+        if li.get("row_count", 10) > 100:
+            raise BadRequest("row_count is at most 100")
         crit = li["search_criteria"]
         if isinstance(crit, dict):
             crit = [crit]
         if not isinstance(crit, list) or not crit:
             raise BadRequest("search_criteria is not a list of criteria")
-        found = list(self.tickets.values())
-        for c in crit:
-            _only_keys("search_criteria[]", c, ["field", "condition", "value", "logical_operator"],
-                       ["field", "condition", "value"])
-            if c["field"] != "subject" or c["condition"] != "is":
-                raise BadRequest(f"the fake searches subject 'is' only, not {c}")
-            found = [t for t in found if t["subject"] == c["value"]]
-        found = found[:li.get("row_count", 10)]
-        return 200, {"requests": [self._view(t, full=False) for t in found],
-                     "list_info": {"has_more_rows": False, "row_count": len(found)},
+        found = list(self.tickets.values())         # in creation order
+        for i, c in enumerate(crit):
+            _only_keys("search_criteria[]", c, ["field", "condition", "value", "values",
+                                                "logical_operator"], ["field", "condition"])
+            if i > 0 and c.get("logical_operator", "AND") != "AND":
+                raise BadRequest("the fake joins criteria with AND only")
+            if c["field"] == "subject" and c["condition"] == "is" and "value" in c:
+                found = [t for t in found if t["subject"] == c["value"]]
+            elif (c["field"] == "status.name" and c["condition"] == "is not"
+                  and isinstance(c.get("values"), list)):
+                unknown = set(c["values"]) - {"Open", "On Hold", *SDP_DONE}
+                if unknown:
+                    raise BadRequest(f"no status named {sorted(unknown)}")
+                found = [t for t in found if t["status"] not in c["values"]]
+            else:
+                raise BadRequest(f"the fake searches subject 'is' and status.name 'is not' "
+                                 f"only, not {c}")
+        sort = (li.get("sort_field"), li.get("sort_order", "asc"))
+        if sort[0] not in (None, "created_time") or sort[1] not in ("asc", "desc"):
+            raise BadRequest(f"the fake sorts by created_time only, not {sort}")
+        if sort == ("created_time", "desc"):
+            found.reverse()
+        start = li.get("start_index", 1) - 1
+        rows = min(li.get("row_count", 10), self.max_rows)
+        page = found[start:start + rows]
+        self.searches += 1
+        if self.shapeless_answers:
+            return 200, {"list_info": {"has_more_rows": False}, "response_status": [sdp_status()]}
+        return 200, {"requests": [self._view(t, full=False) for t in page],
+                     "list_info": {"has_more_rows": start + rows < len(found),
+                                   "start_index": start + 1, "row_count": len(page)},
                      "response_status": [sdp_status()]}
 
     def _note(self, t, data):
@@ -679,6 +731,8 @@ class ServiceNow(Fake):
         t = self.tickets[sys_id]
         if req.method == "GET":
             wanted = (req.one("sysparm_fields") or "sys_id,number,state,active").split(",")
+            if self.shapeless_answers:      # as an ACL on the field does
+                wanted = [f for f in wanted if f != "active"]
             return 200, {"result": self._fields(t, wanted)}
         if req.method == "PATCH":
             return self._patch(t, self._json(req))
@@ -702,6 +756,8 @@ class ServiceNow(Fake):
         wanted = (req.one("sysparm_fields") or "sys_id").split(",")
         found = [t for t in self.tickets.values()
                  if all(t.get(f) == v for f, v in terms.items())][:int(limit)]
+        if self.shapeless_answers:
+            return 200, {}
         return 200, {"result": [self._fields(t, wanted) for t in found]}
 
     def _patch(self, t, data):
@@ -828,6 +884,8 @@ class Jira(Fake):
         if sub is None and req.method == "GET":
             fields = (req.one("fields") or "status").split(",")
             out = {"status": self._status(t)} if "status" in fields else {}
+            if self.shapeless_answers:
+                out = {}
             return 200, {"id": t["id"], "key": t["key"], "fields": out}
         if sub == "/comment" and req.method == "POST":
             data = self._json(req)
@@ -892,6 +950,8 @@ class Jira(Fake):
                  if m.group(1) in t["labels"] and self.is_open(t)][:limit]
         issues = [{"id": t["id"], "key": t["key"], "fields": {"status": self._status(t)}}
                   for t in found]
+        if self.shapeless_answers:
+            return 200, {"startAt": 0, "maxResults": limit, "total": len(found)}
         if req.path == "/rest/api/2/search":
             return 200, {"startAt": 0, "maxResults": limit, "total": len(found),
                          "issues": issues}

@@ -90,12 +90,15 @@ def no_bad_requests():
 
 
 def set_reported_long_ago(alert, sha=None):
-    """Moves an alert's "reported" marks two days back, as if time passed."""
+    """Moves an alert's "reported" marks back in time, as if days passed;
+    each call to a moment of its own, as real reports are."""
+    T.travels = getattr(T, "travels", 0) + 1
+    when = f"2000-01-{T.travels:02d}T00:00:00Z"
     with sqlite3.connect(T.db) as db:
-        db.execute("UPDATE alert_reports SET reported_at = '2000-01-01T00:00:00Z' "
+        db.execute("UPDATE alert_reports SET reported_at = ? "
                    "WHERE alert_id = (SELECT id FROM alerts WHERE name = ?)"
                    + (" AND cert_sha256 = ?" if sha else ""),
-                   (alert, sha) if sha else (alert,))
+                   (when, alert, sha) if sha else (when, alert))
 
 
 # ---------------------------------------------------------------------------
@@ -222,6 +225,27 @@ def incident_closed_by_hand_while_the_problem_stays_is_opened_again(t):
     equal("incidents of the expired certificate", len(incs), 2)
     equal("the old one stays closed", incs[0]["state"], "7")
     equal("the new one is open", incs[1]["active"], "true")
+    no_bad_requests()
+
+
+@check
+def endpoint_that_stops_answering_keeps_its_incident_open(t):
+    sha = next(s for s, cn in presented().items() if cn == "ec.test")
+    t.lab.control("stop", "tls12_ecdsa")
+    ok("discover", NET)
+    ok("alert", "run", "exp")
+    [inc] = incidents("exp")[sha]
+    equal("incident of a silent endpoint", inc["state"], "1")
+    equal("its PagerDuty incident", t.pd.incidents[f"alert:exp:{sha}"]["state"], "triggered")
+
+
+@check
+def removing_an_alert_resolves_what_it_opened(t):
+    r = ok("alert", "remove", "rep")
+    expect("resolved" in r.stdout, f"remove said {r.stdout!r}")
+    still_open = [i["number"] for incs in incidents("rep").values() for i in incs
+                  if i["active"] == "true"]
+    equal("open incidents of the removed alert", still_open, [])
     no_bad_requests()
 
 

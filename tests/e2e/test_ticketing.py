@@ -23,7 +23,10 @@ each of ServiceDesk Plus, ServiceNow and Jira:
     and the wait; a 500 and a system that is down fail (to be retried),
     and the same port up again works; a system that hangs fails within
     the configured timeout;
-  - no secret is ever printed, and the fake saw no malformed request.
+  - no secret is ever printed, and the fake saw no malformed request;
+  - a 2xx answer without the field that says open or closed, or a search
+    answer without its list, is an error, never "closed" or "none found"
+    (which would open a duplicate at every raise).
 
 And per system: ServiceDesk Plus's failure inside an HTTP 200, its cloud
 flavour (Zoho OAuth, request_note); ServiceNow over OAuth, over https://
@@ -171,6 +174,8 @@ def description_of(conf, channel):
 class SDP:
     name = "sdp"
     channel = "ticketing.sdp"
+    shapeless_open = "ServiceDesk Plus answered 200 without request.status.name"
+    shapeless_find = "ServiceDesk Plus answered 200 without a requests list"
 
     def fake(self, **kw):
         return fakes.ServiceDeskPlus(authtoken=SDP_TOKEN, **kw)
@@ -221,6 +226,8 @@ class SDP:
 class SNOW:
     name = "snow"
     channel = "ticketing.snow"
+    shapeless_open = "ServiceNow answered 200 without result.active"
+    shapeless_find = "ServiceNow answered 200 without a result list"
 
     def fake(self, **kw):
         return fakes.ServiceNow(user=SNOW_USER, password=SNOW_PASSWORD, **kw)
@@ -259,7 +266,7 @@ class SNOW:
     def check_closed(self, t, text):
         equal("state", t["state"], "6")
         equal("active", t["active"], "false")
-        equal("close_code", t["close_code"], "Solved (Permanently)")
+        equal("close_code", t["close_code"], "Solution provided")
         equal("close_notes", t["close_notes"], text)
 
     def number(self, t):
@@ -272,6 +279,8 @@ class SNOW:
 class JIRA:
     name = "jira"
     channel = "ticketing.jira"
+    shapeless_open = "Jira answered 200 without fields.status.statusCategory.key"
+    shapeless_find = "Jira answered 200 without an issues list"
 
     def fake(self, **kw):
         kw.setdefault("email", JIRA_EMAIL)
@@ -469,11 +478,39 @@ def hanging_system_times_out(t, system):
         expect(1.5 <= r.elapsed <= 8, f"took {r.elapsed:.1f} s with timeout = 2: {line}")
 
 
+def answers_without_their_shape_are_errors(t, system):
+    with system.fake() as fake:
+        conf, db = setup(t, system, fake)
+        # A search answered without its list: not "none found".
+        fake.shapeless()
+        key = key_for(system, "shapeless")
+        r = certsweep(t, conf, db, "test-channel", system.name, "--key", key)
+        expect_error(r, 1, system.channel, system.shapeless_find)
+        equal("tickets", fake.tickets, {})
+        # A known ticket answered without its state: not "closed by hand".
+        fake.behave()
+        expect_done(certsweep(t, conf, db, "test-channel", system.name, "--key", key), "opened")
+        fake.shapeless()
+        for args in ([], ["--resolve"]):
+            r = certsweep(t, conf, db, "test-channel", system.name, "--key", key, *args)
+            expect_error(r, 1, system.channel, system.shapeless_open)
+        tk = only_ticket(fake)
+        expect(fake.is_open(tk), "the ticket was closed")
+        equal("notes", system.notes(tk), [])
+        # Once the answers are whole again, the same ticket goes on.
+        fake.behave()
+        expect_done(certsweep(t, conf, db, "test-channel", system.name, "--key", key),
+                    f"ticket {system.number(tk)} is open: note added")
+        only_ticket(fake)
+        no_errors(fake)
+
+
 for _system in SYSTEMS:
     for _fn in (raise_opens_one_ticket_with_the_fields, second_raise_adds_a_note,
                 resolve_closes_with_the_closing_text, hand_closed_ticket_gets_a_new_one,
                 ticket_created_before_a_crash_is_reused, refused_credentials_fail_at_once,
-                rate_limit_says_so, server_error_and_outage_may_pass, hanging_system_times_out):
+                rate_limit_says_so, server_error_and_outage_may_pass, hanging_system_times_out,
+                answers_without_their_shape_are_errors):
         check(lambda t, fn=_fn, s=_system: fn(t, s), name=f"{_system.name}_{_fn.__name__}")
 
 
@@ -490,6 +527,30 @@ def sdp_failure_inside_200_is_refused_with_its_message(t):
         expect_error(r, 2, "ticketing.sdp", "ServiceDesk Plus failed",
                      "Requester 'Certificate Monitor' does not exist", "4001", "requester")
         equal("tickets", fake.tickets, {})
+
+
+@check
+def sdp_search_finds_the_open_request_past_closed_and_other_ones(t):
+    system = SDP()
+    with system.fake() as fake:
+        conf, db = setup(t, system, fake)
+        key = key_for(system, "many")
+        # Closed requests of the problem, more than a page holds, then its
+        # open one, then newer open requests of other problems with the
+        # same subject.
+        for i in range(12):
+            fake.close_by_hand(system.plant(fake, key))
+        planted = system.plant(fake, key)
+        for i in range(5):
+            system.plant(fake, key_for(system, f"other{i}"))
+        fake.max_rows = 3
+        r = certsweep(t, conf, db, "test-channel", "sdp", "--key", key)
+        expect_done(r, f"ticket {planted} opened")
+        equal("tickets", len(fake.tickets), 18)
+        # Closed ones are left out by the search, and the newest come
+        # first: the second page of three holds the open one.
+        equal("search pages", fake.searches, 2)
+        no_errors(fake)
 
 
 @check
@@ -682,6 +743,26 @@ def jira_closing_transition_by_name_or_category(t):
         r = certsweep(t, conf, db, "test-channel", "jira", "--key", key, "--resolve")
         expect_done(r, "closed")
         equal("status", list(fake.tickets.values())[1]["status"], "Done")
+        no_errors(fake)
+
+
+@check
+def jira_failed_transition_retried_leaves_one_comment(t):
+    system = JIRA()
+    with system.fake() as fake:
+        conf, db = setup(t, system, fake)
+        key = key_for(system, "retry")
+        expect_done(certsweep(t, conf, db, "test-channel", "jira", "--key", key))
+        fake.fail_only("POST", r"/transitions$", 500)
+        r = certsweep(t, conf, db, "test-channel", "jira", "--key", key, "--resolve")
+        expect_error(r, 1, "ticketing.jira", "500")
+        tk = only_ticket(fake)
+        equal("comments after the failed transition", tk["comments"], [])
+        fake.behave()
+        r = certsweep(t, conf, db, "test-channel", "jira", "--key", key, "--resolve")
+        expect_done(r, "closed")
+        system.check_closed(tk, NOTE_RESOLVE)
+        equal("comments", tk["comments"], [NOTE_RESOLVE])
         no_errors(fake)
 
 

@@ -3,7 +3,8 @@
  * answer (cs_http_failure), Retry-After in both forms, escaping and URL
  * checks, and requests to a one-shot server that a child process plays on
  * 127.0.0.1 (the answer and its Retry-After, the 1 MiB cap, the deadline,
- * basic auth, the OAuth refresh-token grant and its kept token).
+ * basic auth, the OAuth refresh-token grant and its kept token), and
+ * the secrets of a request scrubbed from what a server echoes back.
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <stdarg.h>
@@ -146,8 +147,9 @@ static enum cs_rc verdict(long status, const char *body, unsigned retry_after, u
     struct cs_http_response r = {
         .status = status, .body = body, .body_len = strlen(body), .retry_after = retry_after};
     *wait = 12345;
-    return cs_http_failure("POST", "https://user:pw@sdp.example.com/api/v3/requests?input_data=x",
-                           &r, wait, err, errlen);
+    return cs_http_failure(NULL, "POST",
+                           "https://user:pw@sdp.example.com/api/v3/requests?input_data=x", &r, wait,
+                           err, errlen);
 }
 
 static void test_failure_429_is_busy_with_wait(void **state)
@@ -495,6 +497,197 @@ static void test_oauth_token_with_a_line_end_is_refused(void **state)
     cs_http_close(&h);
 }
 
+/* ---- secrets in failure texts -------------------------------------------- */
+
+/* A server that answers status with the request it read as the body (its
+ * body alone when body_only), as a proxy or a debugging endpoint that
+ * echoes its input does. */
+static struct server serve_echo(int status, bool body_only)
+{
+    struct server s = {0};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    int p[2];
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(lfd >= 0);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+    assert_int_equal(pipe(p), 0);
+    s.port = ntohs(a.sin_port);
+    s.pid = fork();
+    assert_true(s.pid >= 0);
+    if (s.pid == 0) {
+        static char req[65536], answer[70000];
+        close(p[0]);
+        int c = accept(lfd, NULL, NULL);
+        if (c < 0)
+            _exit(1);
+        size_t n = read_request(c, req, sizeof(req));
+        if (write(p[1], req, n) < 0)
+            _exit(1);
+        close(p[1]);
+        const char *echo = req, *end = strstr(req, "\r\n\r\n");
+        if (body_only && end != NULL)
+            echo = end + 4;
+        int len = snprintf(answer, sizeof(answer),
+                           "HTTP/1.1 %d Echo\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                           status, strlen(echo), echo);
+        if (write(c, answer, (size_t)len) < 0)
+            _exit(1);
+        shutdown(c, SHUT_WR);
+        char sink[256];
+        while (read(c, sink, sizeof(sink)) > 0)
+            ;
+        _exit(0);
+    }
+    close(lfd);
+    close(p[1]);
+    s.request_fd = p[0];
+    return s;
+}
+
+/* Sends one request with headers (and basic auth when user is set) to an
+ * echoing server answering status, and returns cs_http_failure()'s text
+ * in err. */
+static void echoed(struct cs_http *h, const char *path, const char *const *headers,
+                   const char *user, const char *password, int status, char *err, size_t errlen)
+{
+    struct server s = serve_echo(status, false);
+    struct cs_http_response resp;
+    char url[512];
+
+    url_of(&s, path, url, sizeof(url));
+    assert_int_equal(
+        cs_http_request(h, "GET", url, headers, NULL, NULL, user, password, &resp, err, errlen),
+        CS_OK);
+    assert_int_equal(resp.status, status);
+    cs_http_failure(h, "GET", url, &resp, NULL, err, errlen);
+    free(server_finish(&s));
+}
+
+static void test_echoed_header_secrets_are_scrubbed(void **state)
+{
+    static const char *const headers[] = {"authtoken: SDP-KEY-0042",
+                                          "Authorization: Zoho-oauthtoken zoho.tok.99", NULL};
+    struct cs_http *h = client(5000);
+    char err[CS_ERRLEN];
+
+    echoed(h, "/api", headers, NULL, NULL, 500, err, sizeof(err));
+    assert_non_null(strstr(err, ": 500: server error: GET /api HTTP/1.1"));
+    assert_null(strstr(err, "SDP-KEY-0042"));
+    assert_null(strstr(err, "zoho.tok.99"));
+    assert_non_null(strstr(err, "authtoken: ***"));
+    assert_non_null(strstr(err, "Zoho-oauthtoken ***"));
+    cs_http_close(&h);
+}
+
+static void test_echoed_basic_auth_is_scrubbed(void **state)
+{
+    struct cs_http *h = client(5000);
+    char err[CS_ERRLEN];
+
+    /* libcurl sends "Authorization: Basic base64(user:password)". */
+    echoed(h, "/api", NULL, "admin", "Pa55-word!", 400, err, sizeof(err));
+    assert_non_null(strstr(err, "Authorization: Basic ***"));
+    assert_null(strstr(err, "YWRtaW46UGE1NS13b3JkIQ")); /* base64 of admin:Pa55-word! */
+    cs_http_close(&h);
+}
+
+static void test_bearer_token_is_scrubbed_also_percent_encoded(void **state)
+{
+    struct cs_http *h = client(5000);
+    struct cs_http_response resp = {.status = 502};
+    char err[CS_ERRLEN], body[256];
+    static const char *const headers[] = {"Authorization: Bearer tok/with+chars=", NULL};
+
+    /* The client keeps what it sent even after the request. */
+    echoed(h, "/x", headers, NULL, NULL, 401, err, sizeof(err));
+    assert_null(strstr(err, "tok/with+chars="));
+    snprintf(body, sizeof(body), "bad token tok%%2Fwith%%2Bchars%%3D and TOK/WITH+CHARS=");
+    resp.body = body;
+    resp.body_len = strlen(body);
+    cs_http_failure(h, "POST", "https://api.example.com/x", &resp, NULL, err, sizeof(err));
+    assert_string_equal(err, "POST https://api.example.com/x: 502: server error: bad token *** "
+                             "and ***");
+    cs_http_close(&h);
+}
+
+static void test_secret_url_path_and_sig_are_scrubbed(void **state)
+{
+    struct cs_http *h = client(5000);
+    struct cs_http_response resp = {.status = 500};
+    char err[CS_ERRLEN], url[512], body[512];
+    struct server s = serve_echo(404, false);
+
+    /* A Teams workflow URL: the sig= of its query is the credential. */
+    cs_http_url_secret(h, true);
+    url_of(&s, "/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=Sig%2BSecret99", url,
+           sizeof(url));
+    assert_int_equal(cs_http_request(h, "POST", url, NULL, "application/json", "{}", NULL, NULL,
+                                     &resp, err, sizeof(err)),
+                     CS_OK);
+    free(server_finish(&s));
+    cs_http_failure(h, "POST", url, &resp, NULL, err, sizeof(err));
+    assert_null(strstr(err, "Sig%2BSecret99"));
+    assert_null(strstr(err, "/workflows/abc"));
+    assert_non_null(strstr(err, "/...: 404"));
+    /* The value alone, raw or decoded, in a receiver's words. */
+    snprintf(body, sizeof(body), "signature Sig+Secret99 invalid (sig=Sig%%2BSecret99)");
+    resp.body = body;
+    resp.body_len = strlen(body);
+    cs_http_failure(h, "POST", url, &resp, NULL, err, sizeof(err));
+    assert_null(strstr(err, "Secret99"));
+    assert_non_null(strstr(err, "signature *** invalid (sig=***)"));
+
+    /* A transport failure names the URL without its secret path. */
+    url_of(&s, "/services/T000/B000/XXXXsecret", url, sizeof(url));
+    assert_int_equal(cs_http_request(h, "POST", url, NULL, "application/json", "{}", NULL, NULL,
+                                     &resp, err, sizeof(err)),
+                     CS_ERR_IO);
+    assert_null(strstr(err, "XXXXsecret"));
+    assert_non_null(strstr(err, "/..."));
+    cs_http_close(&h);
+}
+
+static void test_scrub_drops_a_secret_cut_at_the_end(void **state)
+{
+    struct cs_http *h = client(5000);
+    char text[24];
+
+    assert_int_equal(cs_http_secret_add(h, "ABCDEFGHIJKLMNOP", "[key]"), CS_OK);
+    /* The text filled its buffer: it may have been cut inside the key. */
+    memcpy(text, "the key is ABCDEFGHIJKL", sizeof(text)); /* 23 bytes and the NUL */
+    cs_http_scrub(h, text, sizeof(text));
+    assert_string_equal(text, "the key is ***");
+    snprintf(text, sizeof(text), "key abcdefghijklmnop.");
+    cs_http_scrub(h, text, sizeof(text));
+    assert_string_equal(text, "key [key].");
+    cs_http_close(&h);
+}
+
+static void test_oauth_secrets_are_scrubbed_from_echoes(void **state)
+{
+    /* A token endpoint that echoes the form it was sent in a 500. */
+    struct server s = serve_echo(500, true);
+    struct cs_http *h = client(5000);
+    char url[128], err[CS_ERRLEN] = "";
+    const char *token = NULL;
+
+    url_of(&s, "/oauth_token.do", url, sizeof(url));
+    assert_int_equal(cs_http_oauth_token(h, url, "cid", "client secret!", "refresh/tok", &token,
+                                         NULL, err, sizeof(err)),
+                     CS_ERR_IO);
+    free(server_finish(&s));
+    assert_non_null(strstr(err, "500"));
+    assert_non_null(strstr(err, "client_secret=***"));
+    assert_non_null(strstr(err, "refresh_token=***"));
+    assert_null(strstr(err, "client%20secret"));
+    assert_null(strstr(err, "refresh%2Ftok"));
+    cs_http_close(&h);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -519,6 +712,12 @@ int main(void)
         cmocka_unit_test(test_oauth_token_is_asked_once_and_kept),
         cmocka_unit_test(test_oauth_refused_grant_is_usage_without_secrets),
         cmocka_unit_test(test_oauth_token_with_a_line_end_is_refused),
+        cmocka_unit_test(test_echoed_header_secrets_are_scrubbed),
+        cmocka_unit_test(test_echoed_basic_auth_is_scrubbed),
+        cmocka_unit_test(test_bearer_token_is_scrubbed_also_percent_encoded),
+        cmocka_unit_test(test_secret_url_path_and_sig_are_scrubbed),
+        cmocka_unit_test(test_scrub_drops_a_secret_cut_at_the_end),
+        cmocka_unit_test(test_oauth_secrets_are_scrubbed_from_echoes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,3 +30,14 @@ void cs_ssl_errors_append(char *buf, size_t len)
         }
     }
 }
+
+size_t cs_utf8_cut(const char *text, size_t max)
+{
+    size_t n = strlen(text);
+    if (n <= max)
+        return n;
+    n = max;
+    while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+        n--; /* text[n] continues a character: cut before its start */
+    return n;
+}

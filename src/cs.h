@@ -32,6 +32,10 @@ enum cs_rc {
 enum cs_rc cs_fail(char *err, size_t errlen, enum cs_rc rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The length of the longest prefix of text of at most max bytes that does
+ * not end inside a UTF-8 character: where to cut a text to fit. */
+size_t cs_utf8_cut(const char *text, size_t max);
+
 /* Appends ": reason" for every error in OpenSSL's queue to the message
  * in buf, emptying the queue (as nginx's ngx_ssl_error does): the first
  * error alone is often not the cause. */

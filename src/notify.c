@@ -96,9 +96,7 @@ bool cs_syslog_payload_param(cJSON *payload, const char *name, const char *value
     char cut[SYSLOG_PARAM_MAX + 4];
     size_t len = value ? strlen(value) : 0;
     if (len > SYSLOG_PARAM_MAX) {
-        len = SYSLOG_PARAM_MAX - 3;
-        while (len > 0 && ((unsigned char)value[len] & 0xC0) == 0x80)
-            len--;
+        len = cs_utf8_cut(value, SYSLOG_PARAM_MAX - 3);
         snprintf(cut, sizeof(cut), "%.*s...", (int)len, value);
         value = cut;
     }

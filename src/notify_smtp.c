@@ -11,6 +11,7 @@
  */
 #include "notify_smtp.h"
 #include "log.h"
+#include "sbuf.h"
 #include "notify.h"
 
 #include <curl/curl.h>
@@ -35,50 +36,6 @@ struct cs_channel_session {
     char reply[256]; /* the server's first error reply in this transaction */
 };
 
-/* ---- a growable string --------------------------------------------------- */
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-/* The string built, owned by the caller; NULL if memory ran out. */
-static char *sb_take(struct sbuf *b)
-{
-    if (b->oom) {
-        free(b->p);
-        b->p = NULL;
-    }
-    return b->p;
-}
-
 /* ---- the message's header ------------------------------------------------ */
 
 void cs_smtp_url_redacted(const char *url, char *buf, size_t buflen)
@@ -97,22 +54,22 @@ void cs_smtp_url_redacted(const char *url, char *buf, size_t buflen)
 /* "Subject: text", folded at spaces into lines of at most 78 characters,
  * when text is printable ASCII and holds no "=?" that a reader could take
  * for an encoded-word. */
-static void subject_plain(struct sbuf *b, const char *text)
+static void subject_plain(struct cs_sbuf *b, const char *text)
 {
     size_t line = strlen("Subject:");
     bool first = true;
 
-    sb_str(b, "Subject:");
+    cs_sbuf_str(b, "Subject:");
     /* Each word goes after the space that precedes it; a fold puts CRLF
      * before that space, which unfolding takes away again (RFC 5322 2.2.3). */
     for (const char *word = text;; first = false) {
         size_t n = strcspn(word, " ");
         if (!first && line + 1 + n > LINE_MAX_PLAIN) {
-            sb_str(b, "\r\n");
+            cs_sbuf_str(b, "\r\n");
             line = 0;
         }
-        sb_add(b, " ", 1);
-        sb_add(b, word, n);
+        cs_sbuf_add(b, " ", 1);
+        cs_sbuf_add(b, word, n);
         line += 1 + n;
         if (word[n] == '\0')
             break;
@@ -122,7 +79,7 @@ static void subject_plain(struct sbuf *b, const char *text)
 
 /* "Subject: =?UTF-8?B?...?=", one encoded-word per line, each of whole
  * UTF-8 characters (RFC 2047 5: an encoded-word must not split one). */
-static void subject_encoded(struct sbuf *b, const char *text)
+static void subject_encoded(struct cs_sbuf *b, const char *text)
 {
     size_t n = strlen(text);
     /* 45 bytes are 60 base64 characters, 72 with "=?UTF-8?B?" and "?=":
@@ -132,7 +89,7 @@ static void subject_encoded(struct sbuf *b, const char *text)
     unsigned char b64[64];
     bool first = true;
 
-    sb_str(b, "Subject:");
+    cs_sbuf_str(b, "Subject:");
     do {
         size_t take = n < room ? n : room;
         /* Back off to the start of a character, unless the bytes are no
@@ -144,10 +101,10 @@ static void subject_encoded(struct sbuf *b, const char *text)
             take = cut;
         EVP_EncodeBlock(b64, (const unsigned char *)text, (int)take);
         if (!first)
-            sb_str(b, "\r\n");
-        sb_str(b, " =?UTF-8?B?");
-        sb_str(b, (const char *)b64);
-        sb_str(b, "?=");
+            cs_sbuf_str(b, "\r\n");
+        cs_sbuf_str(b, " =?UTF-8?B?");
+        cs_sbuf_str(b, (const char *)b64);
+        cs_sbuf_str(b, "?=");
         text += take;
         n -= take;
         room = 45;
@@ -160,7 +117,7 @@ static void subject_encoded(struct sbuf *b, const char *text)
 static char *subject_header(const char *text)
 {
     char *clean = strdup(text);
-    struct sbuf b = {0};
+    struct cs_sbuf b = {0};
     bool ascii = true;
 
     if (clean == NULL)
@@ -176,33 +133,33 @@ static char *subject_header(const char *text)
     else
         subject_encoded(&b, clean);
     free(clean);
-    return sb_take(&b);
+    return cs_sbuf_take(&b);
 }
 
 /* "To: a, b, ..." folded after commas into lines of at most 78. */
 static char *to_header(const cJSON *to)
 {
-    struct sbuf b = {0};
+    struct cs_sbuf b = {0};
     size_t line = strlen("To:");
     const cJSON *address;
 
-    sb_str(&b, "To:");
+    cs_sbuf_str(&b, "To:");
     cJSON_ArrayForEach(address, to)
     {
         size_t n = strlen(address->valuestring);
         if (address != to->child) {
-            sb_add(&b, ",", 1);
+            cs_sbuf_add(&b, ",", 1);
             line++;
             if (line + 1 + n > LINE_MAX_PLAIN) {
-                sb_str(&b, "\r\n");
+                cs_sbuf_str(&b, "\r\n");
                 line = 0;
             }
         }
-        sb_add(&b, " ", 1);
-        sb_str(&b, address->valuestring);
+        cs_sbuf_add(&b, " ", 1);
+        cs_sbuf_str(&b, address->valuestring);
         line += 1 + n;
     }
-    return sb_take(&b);
+    return cs_sbuf_take(&b);
 }
 
 /* RFC 5322 3.3, in UTC and in English whatever the locale. */
@@ -252,18 +209,18 @@ static void message_id_header(const char *key, const char *from, char *buf, size
  * otherwise be encoded as =0A). The caller frees it. */
 static char *crlf_text(const char *text)
 {
-    struct sbuf b = {0};
+    struct cs_sbuf b = {0};
 
-    sb_add(&b, "", 0);
+    cs_sbuf_add(&b, "", 0);
     for (const char *p = text; *p; p++) {
         if (*p == '\r' && p[1] == '\n')
             continue; /* the LF writes the pair */
         if (*p == '\r' || *p == '\n')
-            sb_str(&b, "\r\n");
+            cs_sbuf_str(&b, "\r\n");
         else
-            sb_add(&b, p, 1);
+            cs_sbuf_add(&b, p, 1);
     }
-    return sb_take(&b);
+    return cs_sbuf_take(&b);
 }
 
 /* ---- the channel --------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /* Alert templates: {token} substitution with a fixed set of tokens. */
 #include "template.h"
+#include "sbuf.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,43 +95,20 @@ enum cs_rc cs_template_check(const char *text, char *err, size_t errlen)
                    (int)(shown > 40 ? 40 : shown), text + at, known);
 }
 
-struct buf {
-    char *data;
-    size_t len, cap;
-    bool failed;
-};
-
 static void append(const char *s, size_t n, void *arg)
 {
-    struct buf *b = arg;
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *data = realloc(b->data, cap);
-        if (data == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->data = data;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
+    cs_sbuf_add(arg, s, n);
 }
 
 char *cs_template_expand(const char *text, const char *const values[CS_TOK_COUNT])
 {
-    struct buf b = {0};
+    struct cs_sbuf b = {0};
     const char *why = NULL;
 
-    append("", 0, &b);
-    if (walk(text, append, &b, values, &why) >= 0 || b.failed) {
-        free(b.data);
+    cs_sbuf_add(&b, "", 0); /* an empty template gives "", not NULL */
+    if (walk(text, append, &b, values, &why) >= 0) {
+        free(cs_sbuf_take(&b));
         return NULL;
     }
-    return b.data;
+    return cs_sbuf_take(&b);
 }

@@ -53,13 +53,7 @@ static char *summary_of(const char *subject)
     for (char *p = s; *p; p++)
         if ((unsigned char)*p < ' ' || *p == 127)
             *p = ' ';
-    size_t n = strlen(s);
-    if (n > SUMMARY_MAX) {
-        n = SUMMARY_MAX;
-        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-            n--;
-        s[n] = '\0';
-    }
+    s[cs_utf8_cut(s, SUMMARY_MAX)] = '\0';
     return s;
 }
 

@@ -19,6 +19,7 @@
 #include "store.h"
 #include "http.h"
 #include "log.h"
+#include "sbuf.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
@@ -54,50 +55,6 @@ struct event {
     const char *action_name;
     const char *key, *kind, *subject, *description, *note, *severity;
 };
-
-/* ---- a growable string --------------------------------------------------- */
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-/* The string built, owned by the caller; NULL if memory ran out. */
-static char *sb_take(struct sbuf *b)
-{
-    if (b->oom) {
-        free(b->p);
-        b->p = NULL;
-    }
-    return b->p;
-}
 
 /* ---- the URL and secrets in messages ------------------------------------- */
 
@@ -224,20 +181,6 @@ static const char *pagerduty_severity(const char *severity)
     return "warning";
 }
 
-/* text cut to at most max bytes without splitting a UTF-8 character; the
- * caller frees it. */
-static char *utf8_prefix(const char *text, size_t max)
-{
-    size_t n = strlen(text);
-
-    if (n > max) {
-        n = max;
-        while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
-            n--;
-    }
-    return strndup(text, n);
-}
-
 static cJSON *pagerduty_body(const struct cs_remote_config *rc, const char *source,
                              const struct event *ev)
 {
@@ -251,7 +194,7 @@ static cJSON *pagerduty_body(const struct cs_remote_config *rc, const char *sour
     ok = ok && cJSON_AddStringToObject(body, "dedup_key", ev->key);
     if (ok && ev->action == ACTION_RAISE) {
         /* The details show in the incident; the summary is its title. */
-        ok = (summary = utf8_prefix(ev->subject, PD_SUMMARY_MAX)) != NULL &&
+        ok = (summary = strndup(ev->subject, cs_utf8_cut(ev->subject, PD_SUMMARY_MAX))) != NULL &&
              (pl = cJSON_AddObjectToObject(body, "payload")) != NULL &&
              cJSON_AddStringToObject(pl, "summary", summary) &&
              cJSON_AddStringToObject(pl, "source", source) &&
@@ -277,38 +220,38 @@ static cJSON *pagerduty_body(const struct cs_remote_config *rc, const char *sour
 /* Slack's mrkdwn takes &, < and > as markup (<!channel> notifies a whole
  * channel, <URL|text> is a link): a subject or a certificate's name must
  * not be able to do either, so they are written as entities. */
-static void slack_escaped(struct sbuf *b, const char *text)
+static void slack_escaped(struct cs_sbuf *b, const char *text)
 {
     for (const char *p = text; *p; p++) {
         size_t n = strcspn(p, "&<>");
-        sb_add(b, p, n);
+        cs_sbuf_add(b, p, n);
         p += n;
         if (*p == '\0')
             break;
-        sb_str(b, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : "&gt;");
+        cs_sbuf_str(b, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : "&gt;");
     }
 }
 
 static cJSON *slack_body(const struct event *ev)
 {
-    struct sbuf text = {0};
+    struct cs_sbuf text = {0};
     const char *more = event_text(ev);
     cJSON *body = NULL;
     char *s;
 
     if (ev->action == ACTION_RESOLVE) {
-        sb_str(&text, ":white_check_mark: Resolved: ");
+        cs_sbuf_str(&text, ":white_check_mark: Resolved: ");
         slack_escaped(&text, ev->subject);
     } else {
-        sb_str(&text, "*");
+        cs_sbuf_str(&text, "*");
         slack_escaped(&text, ev->subject);
-        sb_str(&text, "*");
+        cs_sbuf_str(&text, "*");
     }
     if (more != NULL && more[0] != '\0') {
-        sb_str(&text, "\n");
+        cs_sbuf_str(&text, "\n");
         slack_escaped(&text, more);
     }
-    if ((s = sb_take(&text)) == NULL)
+    if ((s = cs_sbuf_take(&text)) == NULL)
         return NULL;
     if ((body = cJSON_CreateObject()) != NULL && cJSON_AddStringToObject(body, "text", s) == NULL) {
         cJSON_Delete(body);
@@ -453,14 +396,14 @@ static enum cs_rc pagerduty_refused(const struct cs_channel_session *s,
     cJSON *json = cJSON_ParseWithLength(resp->body, resp->body_len);
     const cJSON *errors = cJSON_GetObjectItemCaseSensitive(json, "errors"), *e;
     const char *message = field(json, "message");
-    struct sbuf why = {0};
+    struct cs_sbuf why = {0};
     char text[EXCERPT_MAX + 4], hint[160] = "";
     const char *sep = "";
     char *all;
 
     /* "Event object is invalid: first error; second error" */
     if (message != NULL) {
-        sb_str(&why, message);
+        cs_sbuf_str(&why, message);
         sep = ": ";
     }
     if (!cJSON_IsArray(errors))
@@ -469,11 +412,11 @@ static enum cs_rc pagerduty_refused(const struct cs_channel_session *s,
     {
         if (!cJSON_IsString(e))
             continue;
-        sb_str(&why, sep);
-        sb_str(&why, e->valuestring);
+        cs_sbuf_str(&why, sep);
+        cs_sbuf_str(&why, e->valuestring);
         sep = "; ";
     }
-    all = sb_take(&why);
+    all = cs_sbuf_take(&why);
     if (all != NULL && all[0] != '\0')
         excerpt(all, strlen(all), text, sizeof(text));
     else

@@ -1,0 +1,25 @@
+/*
+ * A growable NUL-terminated string for building messages and bodies. An
+ * allocation failure is remembered rather than reported at every call:
+ * the builder appends freely and checks once, at cs_sbuf_take().
+ */
+#ifndef CS_SBUF_H
+#define CS_SBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cs_sbuf {
+    char *p; /* NUL-terminated once anything was added; NULL before */
+    size_t len, cap;
+    bool oom;
+};
+
+/* Appends n bytes of s (s need not be NUL-terminated). */
+void cs_sbuf_add(struct cs_sbuf *b, const char *s, size_t n);
+void cs_sbuf_str(struct cs_sbuf *b, const char *s);
+/* The string built, owned by the caller (b is left empty); NULL if memory
+ * ran out at any point. */
+char *cs_sbuf_take(struct cs_sbuf *b);
+
+#endif

@@ -366,7 +366,8 @@ def repeat_every_reports_an_unrenewed_certificate_again(t):
     equal("first run", len(first), len(cert_rows()))
     # Two days pass for one certificate: it alone is due again.
     with sqlite3.connect(T.db) as db:
-        sha = db.execute("SELECT cert_sha256 FROM alert_reports").fetchone()[0]
+        sha = db.execute("SELECT cert_sha256 FROM alert_reports WHERE alert_id = "
+                         "(SELECT id FROM alerts WHERE name = 'rep')").fetchone()[0]
         db.execute("UPDATE alert_reports SET reported_at = '2000-01-01T00:00:00Z' "
                    "WHERE cert_sha256 = ? AND alert_id = "
                    "(SELECT id FROM alerts WHERE name = 'rep')", (sha,))

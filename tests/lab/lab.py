@@ -97,24 +97,37 @@ def log(msg):
 class Listener:
     """A TCP listening socket that runs handler(conn) in a thread per
     accepted connection.  With v6_too, ::1 is bound on the same port as
-    127.0.0.1 and served the same way."""
+    127.0.0.1 and served the same way.
+
+    A listener on ::1 alone also holds its port on 127.0.0.1 (bound, never
+    listening: a connection there is refused), so that no other listener
+    gets the same number: the tests name an endpoint by its port."""
 
     def __init__(self, name, handler, host=V4, v6_too=False, backlog=128):
         self.name = name
         self.handler = handler
         self.socks = []
+        self.held = None
         v6_too = v6_too and have_ipv6()
         for _ in range(50):
             first = bind_tcp(host, 0)
             self.port = first.getsockname()[1]
-            if not v6_too:
+            if host == V4 and not v6_too:
                 self.socks = [first]
                 break
             try:
-                self.socks = [first, bind_tcp(V6, self.port)]
-                break
+                # The holder goes without SO_REUSEADDR, which would let a
+                # later bind share its port.
+                other = bind_tcp(V4 if host == V6 else V6, self.port,
+                                 reuse=host != V6)
             except OSError:
                 first.close()
+                continue
+            if host == V6:
+                self.socks, self.held = [first], other
+            else:
+                self.socks = [first, other]
+            break
         else:
             raise RuntimeError(f"{name}: no port free on both {V4} and {V6}")
         for s in self.socks:
@@ -134,6 +147,8 @@ class Listener:
             except OSError:
                 pass
             s.close()
+        if self.held:
+            self.held.close()
 
     def _accept_loop(self, sock):
         while True:
@@ -162,11 +177,12 @@ def have_ipv6():
         return False
 
 
-def bind_tcp(host, port):
+def bind_tcp(host, port, reuse=True):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_STREAM)
     try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((host, port))
     except OSError:
         s.close()

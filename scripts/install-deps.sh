@@ -11,7 +11,7 @@ packages="
   openssl python3 python3-aiosmtpd iproute2 postgresql
 "
 # What only the benchmark needs; `scripts/install-deps.sh --bench`.
-bench_packages="nginx-light nmap hyperfine iptables valgrind time jq gawk"
+bench_packages="nginx-light nmap hyperfine iptables valgrind time jq gawk sslscan testssl.sh"
 
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages $bench_packages"

@@ -1,5 +1,6 @@
 #include "output.h"
 #include "certcache.h"
+#include "vulnscan.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -8,8 +9,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* What the records are: scan results, or vulnerability scan results. */
+enum output_kind { KIND_SCAN, KIND_VULN };
+
 struct cs_output {
     enum cs_format format;
+    enum output_kind kind;
+    uint64_t severities[CS_SEVERITY_CRITICAL + 1]; /* findings written, for the table's end */
     struct cs_cert_cache *cache;
     FILE *f;
     char *path;     /* final name, NULL for stdout */
@@ -37,23 +43,30 @@ static const char csv_header[] =
     "not_before,not_after,serial,sha256,sans,key_type,key_bits,sig_alg,self_signed,"
     "chain_length\n";
 
+static const char vuln_csv_header[] = "ip,port,sni,status,severity,finding,title,detail,cve\n";
+
 static void write_header(struct cs_output *out)
 {
-    if (out->format == CS_FORMAT_CSV)
+    if (out->kind == KIND_VULN && out->format == CS_FORMAT_CSV)
+        fputs(vuln_csv_header, out->f);
+    else if (out->kind == KIND_VULN && out->format == CS_FORMAT_TABLE)
+        fprintf(out->f, "%-36s %-8s %-22s %s\n", "ENDPOINT", "SEVERITY", "FINDING", "DETAIL");
+    else if (out->format == CS_FORMAT_CSV)
         fputs(csv_header, out->f);
     else if (out->format == CS_FORMAT_TABLE)
         fprintf(out->f, "%-36s %-22s %-26s %-8s %-10s %s\n", "ENDPOINT", "STATUS", "REASON", "TLS",
                 "NOT_AFTER", "SUBJECT_CN");
 }
 
-enum cs_rc cs_output_open(enum cs_format format, const char *path, struct cs_output **out,
-                          char *err, size_t errlen)
+static enum cs_rc open_output(enum output_kind kind, enum cs_format format, const char *path,
+                              struct cs_output **out, char *err, size_t errlen)
 {
     struct cs_output *o = calloc(1, sizeof(*o));
     *out = NULL;
     if (o == NULL)
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
     o->format = format;
+    o->kind = kind;
     o->cache = cs_cert_cache_new();
     if (o->cache == NULL) {
         free(o);
@@ -91,6 +104,18 @@ enum cs_rc cs_output_open(enum cs_format format, const char *path, struct cs_out
     write_header(o);
     *out = o;
     return CS_OK;
+}
+
+enum cs_rc cs_output_open(enum cs_format format, const char *path, struct cs_output **out,
+                          char *err, size_t errlen)
+{
+    return open_output(KIND_SCAN, format, path, out, err, errlen);
+}
+
+enum cs_rc cs_output_open_vuln(enum cs_format format, const char *path, struct cs_output **out,
+                               char *err, size_t errlen)
+{
+    return open_output(KIND_VULN, format, path, out, err, errlen);
 }
 
 /* ---- jsonl ------------------------------------------------------------- */
@@ -288,7 +313,13 @@ enum cs_rc cs_output_close(struct cs_output **outp, bool commit, char *err, size
     enum cs_rc rc = CS_OK;
     if (out == NULL)
         return CS_OK;
-    if (out->f != NULL && commit && out->format == CS_FORMAT_TABLE) {
+    if (out->f != NULL && commit && out->format == CS_FORMAT_TABLE && out->kind == KIND_VULN) {
+        fputc('\n', out->f);
+        for (int s = CS_SEVERITY_CRITICAL; s >= CS_SEVERITY_INFO; s--)
+            if (out->severities[s])
+                fprintf(out->f, "%-22s %llu\n", cs_severity_name(s),
+                        (unsigned long long)out->severities[s]);
+    } else if (out->f != NULL && commit && out->format == CS_FORMAT_TABLE) {
         fputc('\n', out->f);
         for (int s = 0; s < CS_STATUS_COUNT; s++)
             if (out->counts[s])
@@ -315,6 +346,135 @@ enum cs_rc cs_output_close(struct cs_output **outp, bool commit, char *err, size
     free(out);
     *outp = NULL;
     return rc;
+}
+
+/* ---- vulnerability scan records ------------------------------------------ */
+
+static cJSON *vuln_json(const struct cs_vuln_result *r, const char *ip, const char *sha256)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "ip", string_or_null(r->addr ? ip : NULL));
+    cJSON_AddNumberToObject(o, "port", r->port);
+    cJSON_AddItemToObject(o, "sni", string_or_null(r->sni));
+    cJSON_AddStringToObject(o, "status", cs_status_name(r->status));
+    cJSON_AddStringToObject(o, "reason", r->reason);
+    cJSON *versions = cJSON_AddArrayToObject(o, "tls_versions");
+    cJSON *preferred = cJSON_AddObjectToObject(o, "preferred_ciphers");
+    cJSON *accepted = cJSON_AddObjectToObject(o, "accepted_ciphers");
+    for (int v = 0; r->facts && v < CS_VV_COUNT; v++) {
+        const struct cs_vprotocol *p = &r->facts->protocols[v];
+        const char *name = cs_version_name(cs_vversion_wire((enum cs_vversion)v));
+        if (!p->supported)
+            continue;
+        cJSON_AddItemToArray(versions, cJSON_CreateString(name));
+        cJSON *list = cJSON_AddArrayToObject(accepted, name);
+        for (size_t i = 0; i < p->ssl2_kind_count; i++) {
+            const struct cs_ssl2_suite *k = cs_ssl2_suite_find(p->ssl2_kinds[i]);
+            cJSON_AddItemToArray(list, cJSON_CreateString(k ? k->name : "unknown"));
+        }
+        for (size_t i = 0; i < p->accepted_count; i++) {
+            const struct cs_suite *s = cs_suite_find(p->accepted[i]);
+            cJSON_AddItemToArray(list, cJSON_CreateString(s ? s->name : "unknown"));
+        }
+        cJSON *first = cJSON_GetArrayItem(list, 0);
+        if (first != NULL)
+            cJSON_AddStringToObject(preferred, name, first->valuestring);
+    }
+    int fs = r->facts ? cs_vfacts_forward_secrecy(r->facts) : -1;
+    cJSON_AddItemToObject(o, "forward_secrecy", fs < 0 ? cJSON_CreateNull() : cJSON_CreateBool(fs));
+    cJSON_AddItemToObject(o, "cert_sha256", string_or_null(sha256));
+    cJSON *findings = cJSON_AddArrayToObject(o, "findings");
+    for (size_t i = 0; i < r->findings->count; i++) {
+        const struct cs_finding *f = &r->findings->items[i];
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "id", f->check->id);
+        cJSON_AddStringToObject(item, "severity", cs_severity_name(f->severity));
+        cJSON_AddStringToObject(item, "title", f->check->title);
+        cJSON_AddStringToObject(item, "detail", f->detail);
+        cJSON_AddItemToObject(item, "cve", string_or_null(f->check->cve));
+        cJSON_AddItemToArray(findings, item);
+    }
+    cJSON_AddNumberToObject(o, "elapsed_ms", (double)r->elapsed_ms);
+    return o;
+}
+
+static void write_vuln_table(struct cs_output *out, const struct cs_vuln_result *r, const char *ip)
+{
+    char endpoint[512], detail[1024];
+    const char *versions[CS_VV_COUNT];
+    int n = 0;
+
+    cs_endpoint_format(endpoint, sizeof(endpoint), r->addr ? ip : "-", r->port, r->sni);
+    for (size_t i = 0; i < r->findings->count; i++) {
+        const struct cs_finding *f = &r->findings->items[i];
+        printable(detail, sizeof(detail), f->detail);
+        fprintf(out->f, "%-36s %-8s %-22s %s\n", endpoint, cs_severity_name(f->severity),
+                f->check->id, detail);
+    }
+    if (r->findings->count > 0)
+        return;
+    if (r->facts == NULL) {
+        fprintf(out->f, "%-36s %-8s %-22s %s\n", endpoint, "-", cs_status_name(r->status),
+                r->reason);
+        return;
+    }
+    for (int v = 0; v < CS_VV_COUNT; v++)
+        if (r->facts->protocols[v].supported)
+            versions[n++] = cs_version_name(cs_vversion_wire((enum cs_vversion)v));
+    fprintf(out->f, "%-36s %-8s %-22s", endpoint, "-", "ok");
+    for (int i = 0; i < n; i++)
+        fprintf(out->f, "%s%s", i ? ", " : "", versions[i]);
+    fputc('\n', out->f);
+}
+
+static void write_vuln_csv(struct cs_output *out, const struct cs_vuln_result *r, const char *ip)
+{
+    char port[8];
+    snprintf(port, sizeof(port), "%u", r->port);
+    for (size_t i = 0; i < r->findings->count; i++) {
+        const struct cs_finding *f = &r->findings->items[i];
+        csv_field(out->f, r->addr ? ip : NULL, false);
+        csv_field(out->f, port, false);
+        csv_field(out->f, r->sni, false);
+        csv_field(out->f, cs_status_name(r->status), false);
+        csv_field(out->f, cs_severity_name(f->severity), false);
+        csv_field(out->f, f->check->id, false);
+        csv_field(out->f, f->check->title, false);
+        csv_field(out->f, f->detail, false);
+        csv_field(out->f, f->check->cve, true);
+    }
+}
+
+void cs_output_write_vuln(struct cs_output *out, const struct cs_vuln_result *r)
+{
+    char ip[64] = "", sha256[65] = "";
+
+    if (r->addr != NULL)
+        cs_addr_format(r->addr, ip, sizeof(ip));
+    if (r->chain != NULL && sk_X509_num(r->chain) > 0)
+        cs_cert_sha256(sk_X509_value(r->chain, 0), sha256);
+    out->counts[r->status]++;
+    for (size_t i = 0; i < r->findings->count; i++)
+        out->severities[r->findings->items[i].severity]++;
+    switch (out->format) {
+    case CS_FORMAT_JSONL: {
+        cJSON *o = vuln_json(r, ip, sha256[0] ? sha256 : NULL);
+        char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+        if (text == NULL || fputs(text, out->f) < 0 || fputc('\n', out->f) < 0)
+            out->failed = true;
+        free(text);
+        cJSON_Delete(o);
+        break;
+    }
+    case CS_FORMAT_CSV:
+        write_vuln_csv(out, r, ip);
+        break;
+    case CS_FORMAT_TABLE:
+        write_vuln_table(out, r, ip);
+        break;
+    }
+    if (ferror(out->f))
+        out->failed = true;
 }
 
 void cs_endpoint_format(char *buf, size_t len, const char *ip, unsigned port, const char *sni)

@@ -35,6 +35,13 @@ enum cs_rc cs_output_open(enum cs_format format, const char *path, struct cs_out
 /* Writes one record. A write error is remembered and returned by close. */
 void cs_output_write(struct cs_output *out, const struct cs_probe_result *result);
 
+/* The same for the results of a vulnerability scan (vulnscan.h): jsonl has
+ * one object per endpoint, table and csv one row per finding. */
+struct cs_vuln_result;
+enum cs_rc cs_output_open_vuln(enum cs_format format, const char *path, struct cs_output **out,
+                               char *err, size_t errlen);
+void cs_output_write_vuln(struct cs_output *out, const struct cs_vuln_result *result);
+
 /* Finishes the output: the table's closing counts, flush, and for a file
  * the rename into place (commit true) or removal (commit false). Accepts
  * NULL and sets *out to NULL. */

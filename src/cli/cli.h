@@ -27,6 +27,32 @@ int cs_cmd_test_syslog(int argc, char **argv);
 int cs_cmd_test_channel(int argc, char **argv);
 int cs_cmd_alert(int argc, char **argv);
 int cs_cmd_outbox(int argc, char **argv);
+int cs_cmd_vuln(int argc, char **argv);
+
+/* The target arguments of scan-like commands (scan, vuln). */
+struct cs_cli_target_args {
+    const char **targets, **excludes;
+    size_t ntargets, nexcludes;
+    const char *ports; /* for targets without their own, e.g. "443" */
+    const char *sni;
+    const char *dns_servers;
+    unsigned dns_timeout_ms;
+    bool allow_large;
+};
+
+/* Parses, resolves and plans a's targets into *plan (the caller frees it
+ * with cs_plan_free). On failure prints "certsweep CMD: why" and returns
+ * the exit status: 2 for what the user typed, 1 otherwise. */
+struct cs_plan;
+int cs_cli_plan(const char *cmd, const struct cs_cli_target_args *a, struct cs_plan **plan);
+
+/* Raises the open-file limit as far as allowed and fits *concurrency into
+ * it, keeping a few descriptors for output, DNS and the event loop; warns
+ * on stderr unless quiet. */
+void cs_cli_fit_concurrency(const char *cmd, unsigned *concurrency, bool quiet);
+
+/* A decimal number within [min, max]; false for anything else. */
+bool cs_cli_parse_uint(const char *text, unsigned min, unsigned max, unsigned *out);
 
 /* The inventory location: --db, else CERTSWEEP_DB, else
  * $XDG_DATA_HOME/certsweep/inventory.db (~/.local/share/... by default). */

@@ -4,7 +4,6 @@
 #include "output.h"
 #include "probe.h"
 #include "progress.h"
-#include "resolve.h"
 #include "target.h"
 
 #include <getopt.h>
@@ -13,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 struct scan_args {
@@ -125,42 +123,6 @@ static int usage_error(const char *msg)
     return CS_EXIT_USAGE;
 }
 
-static bool parse_number(const char *text, const struct number_option *opt, unsigned *out)
-{
-    char *end;
-    unsigned long v;
-    if (text[0] < '0' || text[0] > '9')
-        return false;
-    v = strtoul(text, &end, 10);
-    if (*end != '\0' || v < opt->min || v > opt->max)
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
-
-/* Raises the open-file limit as far as allowed and fits concurrency into it,
- * keeping a few descriptors for output, DNS and the event loop. */
-static void fit_concurrency(struct scan_args *a)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-        getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    rlim_t cap = rl.rlim_cur > 96 ? rl.rlim_cur - 32 : 64;
-    if (a->concurrency > cap) {
-        if (!a->quiet)
-            fprintf(stderr,
-                    "certsweep scan: warning: concurrency %u exceeds the open-file limit "
-                    "(%llu); using %llu\n",
-                    a->concurrency, (unsigned long long)rl.rlim_cur, (unsigned long long)cap);
-        a->concurrency = (unsigned)cap;
-    }
-}
-
 static void print_summary(const struct scan_run *run, uint64_t total, double seconds)
 {
     fprintf(stderr, "certsweep: %llu endpoints in %.2f s", (unsigned long long)total, seconds);
@@ -203,10 +165,8 @@ int cs_cmd_scan(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct scan_args a = {.ports = "443"};
-    struct cs_target_list targets = {0}, excludes = {0};
     const char **exclude_args = calloc((size_t)argc + 1, sizeof(char *));
     size_t nexcludes = 0;
-    struct cs_portlist default_ports = {0};
     struct cs_plan *plan = NULL;
     struct scan_run run = {0};
     enum cs_format format;
@@ -260,7 +220,8 @@ int cs_cmd_scan(int argc, char **argv)
         default:
             if (opt >= NUMBER_OPTION_BASE) {
                 const struct number_option *no = &number_options[opt - NUMBER_OPTION_BASE];
-                if (!parse_number(optarg, no, (unsigned *)((char *)&a + no->offset))) {
+                if (!cs_cli_parse_uint(optarg, no->min, no->max,
+                                       (unsigned *)((char *)&a + no->offset))) {
                     snprintf(err, sizeof(err), "invalid --%s '%s': expected a number %u-%u",
                              no->name, optarg, no->min, no->max);
                     status = usage_error(err);
@@ -283,44 +244,22 @@ int cs_cmd_scan(int argc, char **argv)
         status = usage_error(err);
         goto out;
     }
-    if (cs_portlist_parse(a.ports, &default_ports, err, sizeof(err)) != CS_OK) {
-        status = usage_error(err);
+    struct cs_cli_target_args ta = {
+        .targets = (const char **)argv + optind,
+        .ntargets = (size_t)(argc - optind),
+        .excludes = exclude_args,
+        .nexcludes = nexcludes,
+        .ports = a.ports,
+        .sni = a.sni,
+        .dns_servers = a.dns_servers,
+        .dns_timeout_ms = a.dns_timeout_ms,
+        .allow_large = a.allow_large,
+    };
+    status = cs_cli_plan("scan", &ta, &plan);
+    if (status != CS_EXIT_OK)
         goto out;
-    }
-    unsigned flags = a.allow_large ? CS_TARGET_ALLOW_LARGE : 0;
-    for (int i = optind; i < argc; i++)
-        if (cs_target_add_arg(&targets, argv[i], flags, err, sizeof(err)) != CS_OK) {
-            status = usage_error(err);
-            goto out;
-        }
-    for (size_t i = 0; i < nexcludes; i++)
-        if (cs_target_add_arg(&excludes, exclude_args[i], CS_TARGET_ALLOW_LARGE, err,
-                              sizeof(err)) != CS_OK) {
-            status = usage_error(err);
-            goto out;
-        }
-    if (targets.count == 0) {
-        status = usage_error("no targets given; try 'certsweep scan --help'");
-        goto out;
-    }
-
-    /* From here on, failures are runtime failures. */
     status = CS_EXIT_RUNTIME;
-    struct cs_target_list *lists[] = {&targets, &excludes};
-    struct cs_resolve_opts ropts = {.servers = a.dns_servers, .timeout_ms = (int)a.dns_timeout_ms};
-    enum cs_rc rc = cs_resolve_targets(lists, 2, &ropts, err, sizeof(err));
-    if (rc != CS_OK) {
-        status = rc == CS_ERR_USAGE ? usage_error(err) : CS_EXIT_RUNTIME;
-        if (rc != CS_ERR_USAGE)
-            fprintf(stderr, "certsweep scan: %s\n", err);
-        goto out;
-    }
-    if (cs_plan_build(&targets, &excludes, &default_ports, a.sni, &plan, err, sizeof(err)) !=
-        CS_OK) {
-        fprintf(stderr, "certsweep scan: %s\n", err);
-        goto out;
-    }
-    fit_concurrency(&a);
+    cs_cli_fit_concurrency("scan", &a.concurrency, a.quiet);
     if (cs_output_open(format, a.output, &run.out, err, sizeof(err)) != CS_OK) {
         fprintf(stderr, "certsweep scan: %s\n", err);
         goto out;
@@ -356,7 +295,7 @@ int cs_cmd_scan(int argc, char **argv)
         .arg = &run,
     };
     double t0 = now_seconds();
-    rc = cs_scan_run(plan, &sopts, &cbs, err, sizeof(err));
+    enum cs_rc rc = cs_scan_run(plan, &sopts, &cbs, err, sizeof(err));
     if (run.progress)
         cs_progress_clear();
     if (rc != CS_OK) {
@@ -376,9 +315,6 @@ int cs_cmd_scan(int argc, char **argv)
 out:
     cs_output_close(&run.out, false, NULL, 0);
     cs_plan_free(&plan);
-    cs_portlist_free(&default_ports);
-    cs_target_list_free(&targets);
-    cs_target_list_free(&excludes);
     free(exclude_args);
     return status;
 }

@@ -171,10 +171,13 @@ EXPECTED = {
 
 class Lab:
     """gencerts.sh + lab.py in a temporary directory named prefix...;
-    lab_args are extra lab.py flags (--control for control())."""
+    lab_args are extra lab.py flags (--control for control()).  script is
+    another lab of tests/lab/ to start instead (vulnlab.py), one that takes
+    lab.py's --certs, --manifest, --stdin-eof and -v."""
 
-    def __init__(self, prefix, lab_args=()):
+    def __init__(self, prefix, lab_args=(), script="lab.py"):
         self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.script = script
         self.certs = os.path.join(self.dir, "certs")
         self.lab_args = list(lab_args)
         self.proc = None
@@ -185,7 +188,7 @@ class Lab:
                        check=True)
         manifest = os.path.join(self.dir, "manifest.json")
         self.log = open(os.path.join(self.dir, "lab.log"), "w+")
-        cmd = [sys.executable, os.path.join(LAB_DIR, "lab.py"), "--certs",
+        cmd = [sys.executable, os.path.join(LAB_DIR, self.script), "--certs",
                self.certs, "--manifest", manifest, "--stdin-eof",
                *self.lab_args]
         if VERBOSE:

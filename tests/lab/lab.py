@@ -611,6 +611,46 @@ def control_handler(certs, listeners):
 
 
 # ---------------------------------------------------------------------------
+# Starting and stopping (shared with vulnlab.py)
+
+def exit_on_sigterm(stdin_eof=False):
+    """Exit on SIGTERM; with stdin_eof, also once standard input closes."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if stdin_eof:
+        def watch_stdin():
+            # os.read, not sys.stdin: a thread blocked in the buffered
+            # reader holds its lock, and the interpreter aborts on it at
+            # exit ("could not acquire lock for <stdin>", SIGABRT).
+            while os.read(0, 4096):
+                pass
+            os.kill(os.getpid(), signal.SIGTERM)
+        threading.Thread(target=watch_stdin, daemon=True).start()
+
+
+def write_manifest(manifest, path=None):
+    """The {name: port} JSON to path (through path.tmp and a rename, so a
+    reader that sees path sees all of it), or to stdout without a path."""
+    text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
+    if path:
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def serve_forever():
+    """Wait for SIGTERM or SIGINT while the listener threads serve."""
+    try:
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        pass
+
+
+# ---------------------------------------------------------------------------
 
 def main():
     global verbose
@@ -631,13 +671,7 @@ def main():
         subprocess.run([os.path.join(HERE, "gencerts.sh"), args.certs],
                        check=True)
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    if args.stdin_eof:
-        def watch_stdin():
-            while sys.stdin.buffer.read(4096):
-                pass
-            os.kill(os.getpid(), signal.SIGTERM)
-        threading.Thread(target=watch_stdin, daemon=True).start()
+    exit_on_sigterm(args.stdin_eof)
 
     tls_contexts.update(tls_endpoints(args.certs))
     if not have_ipv6():
@@ -675,21 +709,8 @@ def main():
         l.start()
     threading.Thread(target=dns_serve, name="dns", daemon=True).start()
 
-    text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
-    if args.manifest:
-        tmp = args.manifest + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, args.manifest)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-    try:
-        while True:
-            signal.pause()
-    except KeyboardInterrupt:
-        pass
+    write_manifest(manifest, args.manifest)
+    serve_forever()
 
 
 if __name__ == "__main__":

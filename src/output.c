@@ -413,15 +413,16 @@ static void write_vuln_table(struct cs_output *out, const struct cs_vuln_result 
     }
     if (r->findings->count > 0)
         return;
-    if (r->facts == NULL) {
+    for (int v = 0; r->facts != NULL && v < CS_VV_COUNT; v++)
+        if (r->facts->protocols[v].supported)
+            versions[n++] = cs_version_name(cs_vversion_wire((enum cs_vversion)v));
+    if (n == 0) {
+        /* Nothing spoke TLS to the probes: say what discovery saw. */
         fprintf(out->f, "%-36s %-8s %-22s %s\n", endpoint, "-", cs_status_name(r->status),
                 r->reason);
         return;
     }
-    for (int v = 0; v < CS_VV_COUNT; v++)
-        if (r->facts->protocols[v].supported)
-            versions[n++] = cs_version_name(cs_vversion_wire((enum cs_vversion)v));
-    fprintf(out->f, "%-36s %-8s %-22s", endpoint, "-", "ok");
+    fprintf(out->f, "%-36s %-8s %-22s ", endpoint, "-", "ok");
     for (int i = 0; i < n; i++)
         fprintf(out->f, "%s%s", i ? ", " : "", versions[i]);
     fputc('\n', out->f);

@@ -577,6 +577,9 @@ static bool collect_unresolved(struct cs_plan *plan, const struct cs_target_list
         const struct cs_portlist *ports = t->ports.count ? &t->ports : default_ports;
         if (t->kind != CS_TARGET_HOST || t->dns_error == NULL)
             continue;
+        const char *host = intern(plan, t->host);
+        if (host == NULL)
+            return false;
         for (size_t r = 0; r < ports->count; r++)
             for (unsigned p = ports->ranges[r].lo; p <= ports->ranges[r].hi; p++) {
                 struct cs_unresolved *u =
@@ -584,7 +587,7 @@ static bool collect_unresolved(struct cs_plan *plan, const struct cs_target_list
                 if (u == NULL)
                     return false;
                 plan->unresolved = u;
-                u[plan->nunresolved++] = (struct cs_unresolved){t->host, (uint16_t)p, t->dns_error};
+                u[plan->nunresolved++] = (struct cs_unresolved){host, (uint16_t)p, t->dns_error};
             }
     }
     return true;

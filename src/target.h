@@ -99,7 +99,7 @@ struct cs_span {
 
 /* An endpoint whose hostname did not resolve: reported, never probed. */
 struct cs_unresolved {
-    const char *host; /* borrowed from the target list */
+    const char *host; /* owned by the plan */
     uint16_t port;
     const char *dns_error;
 };
@@ -110,7 +110,7 @@ struct cs_plan {
     struct cs_unresolved *unresolved;
     size_t nunresolved;
     uint64_t total; /* endpoints to probe: the sum of all span sizes */
-    char **snis;    /* the distinct SNI strings the spans point to */
+    char **snis;    /* the distinct names (SNIs, unresolved hosts) pointed to */
     size_t nsnis;
 };
 

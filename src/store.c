@@ -1,5 +1,7 @@
 #include "store_int.h"
 
+#include "sbuf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +284,201 @@ enum cs_rc cs_store_ticket_list_open(struct cs_store *s, const char *channel,
     return s->ops->ticket_list_open(s, channel, key_prefix, fn, arg, err, errlen);
 }
 
+/* ---- findings ------------------------------------------------------------ */
+
+enum cs_rc cs_store_finding_list(struct cs_store *s, const struct cs_finding_filter *filter,
+                                 void (*fn)(const struct cs_finding_row *row, void *arg), void *arg,
+                                 char *err, size_t errlen)
+{
+    if (filter != NULL && (unsigned)filter->min_severity > CS_SEVERITY_CRITICAL)
+        return cs_fail(err, errlen, CS_ERR_USAGE, "no severity number %d",
+                       (int)filter->min_severity);
+    return s->ops->finding_list(s, filter, fn, arg, err, errlen);
+}
+
+/* The findings an endpoint has in the inventory, open and fixed. */
+struct row_set {
+    struct cs_finding_row *rows;
+    size_t n, cap;
+    bool oom;
+};
+
+static char *dup_or_null(const char *text, bool *oom)
+{
+    char *copy;
+    if (text == NULL)
+        return NULL;
+    if ((copy = strdup(text)) == NULL)
+        *oom = true;
+    return copy;
+}
+
+static void keep_row(const struct cs_finding_row *row, void *arg)
+{
+    struct row_set *set = arg;
+    struct cs_finding_row *r;
+
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 16;
+        struct cs_finding_row *rows = realloc(set->rows, cap * sizeof(*rows));
+        if (rows == NULL) {
+            set->oom = true;
+            return;
+        }
+        set->rows = rows;
+        set->cap = cap;
+    }
+    /* The row is valid only during the call: keep a copy of its own. */
+    r = &set->rows[set->n++];
+    *r = *row;
+    r->check_id = dup_or_null(row->check_id, &set->oom);
+    r->title = dup_or_null(row->title, &set->oom);
+    r->detail = dup_or_null(row->detail, &set->oom);
+    r->cve = dup_or_null(row->cve, &set->oom);
+    r->cert_sha256 = dup_or_null(row->cert_sha256, &set->oom);
+    r->network_name = dup_or_null(row->network_name, &set->oom);
+    r->sni = dup_or_null(row->sni, &set->oom);
+}
+
+static void row_set_free(struct row_set *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        cs_finding_row_clear(&set->rows[i]);
+    free(set->rows);
+    memset(set, 0, sizeof(*set));
+}
+
+/* One check's finding as it will be stored: several findings of one check
+ * in a scan's list are one row. */
+struct merged {
+    const struct cs_check *check;
+    enum cs_severity severity;
+    struct cs_sbuf detail;
+};
+
+static enum cs_rc merge_found(const struct cs_findings *found, struct merged **out, size_t *count,
+                              char *err, size_t errlen)
+{
+    size_t n = 0, total = found != NULL ? found->count : 0;
+    struct merged *m = calloc(total > 0 ? total : 1, sizeof(*m));
+    bool oom = m == NULL;
+
+    for (size_t i = 0; !oom && i < total; i++) {
+        const struct cs_finding *f = &found->items[i];
+        size_t j = 0;
+        if (f->check == NULL || f->check->id == NULL) {
+            for (j = 0; j < n; j++)
+                cs_sbuf_free(&m[j].detail);
+            free(m);
+            return cs_fail(err, errlen, CS_ERR_USAGE, "a finding without a check");
+        }
+        while (j < n && strcmp(m[j].check->id, f->check->id) != 0)
+            j++;
+        if (j == n) {
+            m[n].check = f->check;
+            m[n].severity = f->severity;
+            cs_sbuf_add(&m[n].detail, "", 0); /* "" rather than NULL */
+            n++;
+        } else {
+            if (f->severity > m[j].severity)
+                m[j].severity = f->severity;
+            if (m[j].detail.len > 0 && f->detail != NULL && f->detail[0] != '\0')
+                cs_sbuf_str(&m[j].detail, "; ");
+        }
+        cs_sbuf_str(&m[j].detail, f->detail != NULL ? f->detail : "");
+        oom = m[j].detail.oom;
+    }
+    if (oom) {
+        for (size_t j = 0; m != NULL && j < n; j++)
+            cs_sbuf_free(&m[j].detail);
+        free(m);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory recording findings");
+    }
+    *out = m;
+    *count = n;
+    return CS_OK;
+}
+
+static struct cs_finding_row *row_of(struct row_set *set, const char *check_id)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->rows[i].check_id, check_id) == 0)
+            return &set->rows[i];
+    return NULL;
+}
+
+/*
+ * Built on the backend's finding_put and finding_list, so that both
+ * backends decide alike what is new, reopened and fixed: the endpoint's rows
+ * are read first (a few at most), then each finding is written.
+ */
+enum cs_rc cs_store_findings_sync(struct cs_store *s, const struct cs_findings_sync *sync,
+                                  char *err, size_t errlen)
+{
+    struct cs_finding_filter filter = {.endpoint_id = sync->endpoint_id, .include_fixed = true};
+    struct row_set have = {0};
+    struct merged *found = NULL;
+    size_t nfound = 0;
+    time_t now = sync->now != 0 ? sync->now : time(NULL);
+    enum cs_rc rc;
+
+    if (sync->endpoint_id == 0)
+        return cs_fail(err, errlen, CS_ERR_USAGE, "findings need an endpoint");
+    if ((rc = merge_found(sync->found, &found, &nfound, err, errlen)) != CS_OK)
+        return rc;
+    if ((rc = s->ops->finding_list(s, &filter, keep_row, &have, err, errlen)) != CS_OK)
+        goto out;
+    if (have.oom) {
+        rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading findings");
+        goto out;
+    }
+
+    for (size_t i = 0; i < nfound; i++) {
+        struct cs_finding_row *prev = row_of(&have, found[i].check->id);
+        struct cs_finding_row row = {
+            .endpoint_id = sync->endpoint_id,
+            .check_id = (char *)found[i].check->id,
+            .severity = found[i].severity,
+            .title = (char *)found[i].check->title,
+            .detail = found[i].detail.p,
+            .cve = (char *)found[i].check->cve,
+            .cert_sha256 = (char *)sync->cert_sha256,
+            .first_seen = prev != NULL ? prev->first_seen : now,
+            .last_seen = now,
+            .job_id = sync->job_id,
+        };
+        enum cs_finding_change change = prev == NULL          ? CS_FINDING_NEW
+                                        : prev->fixed_at != 0 ? CS_FINDING_REOPENED
+                                                              : CS_FINDING_SEEN;
+        if ((rc = s->ops->finding_put(s, &row, err, errlen)) != CS_OK)
+            goto out;
+        if (sync->on_change != NULL)
+            sync->on_change(&row, change, sync->arg);
+    }
+
+    /* What was looked for and is gone is fixed; the rest stays as it was. */
+    for (size_t i = 0; i < have.n; i++) {
+        struct cs_finding_row *row = &have.rows[i];
+        bool seen = false;
+        for (size_t j = 0; j < nfound && !seen; j++)
+            seen = strcmp(found[j].check->id, row->check_id) == 0;
+        if (seen || row->fixed_at != 0 ||
+            (sync->checked != NULL && !sync->checked(row->check_id, sync->arg)))
+            continue;
+        row->fixed_at = now;
+        if ((rc = s->ops->finding_put(s, row, err, errlen)) != CS_OK)
+            goto out;
+        if (sync->on_change != NULL)
+            sync->on_change(row, CS_FINDING_FIXED, sync->arg);
+    }
+out:
+    for (size_t i = 0; i < nfound; i++)
+        cs_sbuf_free(&found[i].detail);
+    free(found);
+    row_set_free(&have);
+    return rc;
+}
+
 /* ---- rows ---------------------------------------------------------------- */
 
 void cs_network_clear(struct cs_network *net)
@@ -355,9 +552,36 @@ void cs_ticket_row_clear(struct cs_ticket_row *row)
     memset(row, 0, sizeof(*row));
 }
 
+void cs_finding_row_clear(struct cs_finding_row *row)
+{
+    free(row->check_id);
+    free(row->title);
+    free(row->detail);
+    free(row->cve);
+    free(row->cert_sha256);
+    free(row->network_name);
+    free(row->sni);
+    memset(row, 0, sizeof(*row));
+}
+
+/* Indexed by enum cs_job_kind. */
+static const char *const job_kind_names[] = {"discovery", "monitoring", "vulnscan"};
+
 const char *cs_job_kind_name(enum cs_job_kind kind)
 {
-    return kind == CS_JOB_MONITORING ? "monitoring" : "discovery";
+    return (unsigned)kind < sizeof(job_kind_names) / sizeof(job_kind_names[0])
+               ? job_kind_names[kind]
+               : "unknown";
+}
+
+bool cs_job_kind_parse(const char *name, enum cs_job_kind *out)
+{
+    for (size_t i = 0; name != NULL && i < sizeof(job_kind_names) / sizeof(job_kind_names[0]); i++)
+        if (strcmp(name, job_kind_names[i]) == 0) {
+            *out = (enum cs_job_kind)i;
+            return true;
+        }
+    return false;
 }
 
 const char *cs_job_state_name(enum cs_job_state state)

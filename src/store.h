@@ -19,6 +19,7 @@
 #define CS_STORE_H
 
 #include "cs.h"
+#include "finding.h"
 #include "status.h"
 
 #include <stdbool.h>
@@ -27,7 +28,7 @@
 
 /* The schema version this binary writes. A database with a newer version
  * is refused (CS_ERR_USAGE); an older one is migrated on open. */
-#define CS_STORE_SCHEMA_VERSION 3
+#define CS_STORE_SCHEMA_VERSION 4
 
 /* A network definition: what a discovery job scans. Target lists are kept
  * as the user typed them (space-separated tokens) and parsed at job time
@@ -52,10 +53,13 @@ struct cs_network {
 };
 void cs_network_clear(struct cs_network *net);
 
-enum cs_job_kind { CS_JOB_DISCOVERY, CS_JOB_MONITORING };
+/* A vulnscan job (vulnjob.h, schema version 4) checks the endpoints of a
+ * network for vulnerabilities and records findings, not endpoints. */
+enum cs_job_kind { CS_JOB_DISCOVERY, CS_JOB_MONITORING, CS_JOB_VULNSCAN };
 enum cs_job_state { CS_JOB_RUNNING, CS_JOB_DONE, CS_JOB_INTERRUPTED, CS_JOB_FAILED };
-const char *cs_job_kind_name(enum cs_job_kind kind);    /* "discovery" */
-const char *cs_job_state_name(enum cs_job_state state); /* "running" */
+const char *cs_job_kind_name(enum cs_job_kind kind);             /* "discovery" */
+bool cs_job_kind_parse(const char *name, enum cs_job_kind *out); /* false for another */
+const char *cs_job_state_name(enum cs_job_state state);          /* "running" */
 
 struct cs_job {
     int64_t id;
@@ -343,5 +347,82 @@ enum cs_rc cs_store_ticket_list_open(struct cs_store *s, const char *channel,
                                      const char *key_prefix,
                                      void (*fn)(const struct cs_ticket_row *row, void *arg),
                                      void *arg, char *err, size_t errlen);
+
+/* ---- findings (schema version 4) ----------------------------------------- */
+
+/* What a vulnerability scan found wrong with an endpoint (finding.h), as
+ * stored: one row per (endpoint, check id), kept once fixed. */
+struct cs_finding_row {
+    int64_t id;
+    int64_t endpoint_id;
+    char *check_id; /* "tls1_0" */
+    enum cs_severity severity;
+    char *title;
+    char *detail;      /* "" when none */
+    char *cve;         /* NULL when none */
+    char *cert_sha256; /* the certificate presented when last seen; NULL for none */
+    time_t first_seen; /* first seen ever: a finding that comes back keeps it */
+    time_t last_seen;  /* by the last vulnscan that found it */
+    time_t fixed_at;   /* 0 while open; when a vulnscan no longer found it */
+    int64_t job_id;    /* the last vulnscan that found it; 0 once that job is gone */
+    /* Filled by reads, ignored by writes: the endpoint and its network. */
+    int64_t network_id;
+    char *network_name;
+    char ip[46];
+    uint16_t port;
+    char *sni; /* "" when none is sent */
+};
+void cs_finding_row_clear(struct cs_finding_row *row);
+
+/* What became of a finding in cs_store_findings_sync. */
+enum cs_finding_change {
+    CS_FINDING_NEW,      /* never seen on this endpoint before */
+    CS_FINDING_REOPENED, /* seen before, fixed since, and back */
+    CS_FINDING_SEEN,     /* open, and seen again */
+    CS_FINDING_FIXED,    /* open, and not found any more */
+};
+
+/* One vulnscan's outcome for one endpoint, for cs_store_findings_sync. */
+struct cs_findings_sync {
+    int64_t endpoint_id;
+    int64_t job_id;          /* 0: none */
+    const char *cert_sha256; /* the certificate presented, NULL for none */
+    const struct cs_findings *found;
+    time_t now; /* 0: now */
+    /* Which check ids the scan looked for: an open finding of the endpoint
+     * that is not in found is marked fixed only if checked(id) is true, so
+     * that a scan of some checks (or one that was inconclusive) leaves the
+     * findings of the others alone. NULL: every id was looked for. */
+    bool (*checked)(const char *check_id, void *arg);
+    /* Called for each finding found (NEW, REOPENED or SEEN) and each one
+     * marked FIXED, with the row as written; may be NULL. */
+    void (*on_change)(const struct cs_finding_row *row, enum cs_finding_change change, void *arg);
+    void *arg;
+};
+
+/* Records what a vulnscan found on one endpoint, in the caller's
+ * transaction (it begins and commits none): inserts the findings never seen
+ * there, updates those seen before (severity, title, detail, cve,
+ * certificate, last_seen, job; first_seen stays, fixed_at is cleared), and
+ * sets fixed_at = now on the endpoint's open findings that were looked for
+ * and not found. Two findings of one check id in found make one row (the
+ * higher severity, the details joined by "; "). CS_ERR_USAGE when found
+ * holds a finding without a check. */
+enum cs_rc cs_store_findings_sync(struct cs_store *s, const struct cs_findings_sync *sync,
+                                  char *err, size_t errlen);
+
+/* Which findings a listing returns; zero means "any". */
+struct cs_finding_filter {
+    int64_t network_id;
+    int64_t endpoint_id;
+    enum cs_severity min_severity; /* CS_SEVERITY_INFO: all */
+    bool include_fixed;            /* false: open findings only */
+};
+
+/* Findings by severity (critical first), then endpoint (ip, port, sni),
+ * then check id. */
+enum cs_rc cs_store_finding_list(struct cs_store *s, const struct cs_finding_filter *filter,
+                                 void (*fn)(const struct cs_finding_row *row, void *arg), void *arg,
+                                 char *err, size_t errlen);
 
 #endif

@@ -89,6 +89,17 @@ struct cs_store_ops {
     enum cs_rc (*ticket_list_open)(struct cs_store *s, const char *channel, const char *key_prefix,
                                    void (*fn)(const struct cs_ticket_row *row, void *arg),
                                    void *arg, char *err, size_t errlen);
+
+    /* Schema version 4: findings. put inserts row or updates it by
+     * (endpoint_id, check_id): every field but first_seen, which only an
+     * insert writes; it sets row->id. list follows cs_store_finding_list,
+     * with the endpoint's columns filled in. store.c builds
+     * cs_store_findings_sync on the two. */
+    enum cs_rc (*finding_put)(struct cs_store *s, struct cs_finding_row *row, char *err,
+                              size_t errlen);
+    enum cs_rc (*finding_list)(struct cs_store *s, const struct cs_finding_filter *filter,
+                               void (*fn)(const struct cs_finding_row *row, void *arg), void *arg,
+                               char *err, size_t errlen);
 };
 
 struct cs_store {
@@ -97,6 +108,12 @@ struct cs_store {
 
 /* The state of its wire name ("pending"); false for another text. */
 bool cs_outbox_state_parse(const char *name, enum cs_outbox_state *out);
+
+/* The rank of a severity column in SQL, for comparing and sorting: the
+ * value of enum cs_severity (info 0 .. critical 4), -1 for another text. */
+#define CS_STORE_SEVERITY_RANK(col)                                                                \
+    "(CASE " col " WHEN 'info' THEN 0 WHEN 'low' THEN 1 WHEN 'medium' THEN 2 "                     \
+    "WHEN 'high' THEN 3 WHEN 'critical' THEN 4 ELSE -1 END)"
 
 extern const struct cs_store_ops cs_store_sqlite_ops;
 extern const struct cs_store_ops cs_store_pg_ops;

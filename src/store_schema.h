@@ -153,4 +153,27 @@
     "ALTER TABLE alerts ADD COLUMN channels TEXT NOT NULL DEFAULT '';"                             \
     "ALTER TABLE networks ADD COLUMN webhooks TEXT NOT NULL DEFAULT '';"
 
+/* Version 4: stored findings of vulnerability scans (vulnjob.h). One row per
+ * (endpoint, check id): a finding seen again updates its row, one no longer
+ * seen gets fixed_at, and one that comes back has fixed_at cleared. Times
+ * are RFC 3339 text, severity its name ("high"); cve and cert_sha256 may be
+ * NULL. jobs.kind takes 'vulnscan' as well, which needs no DDL. */
+#define CS_STORE_SCHEMA_V4(PK, BYTES)                                                              \
+    "CREATE TABLE findings ("                                                                      \
+    "  id          " PK ","                                                                        \
+    "  endpoint_id BIGINT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,"                    \
+    "  check_id    TEXT NOT NULL,"                                                                 \
+    "  severity    TEXT NOT NULL,"                                                                 \
+    "  title       TEXT NOT NULL,"                                                                 \
+    "  detail      TEXT NOT NULL DEFAULT '',"                                                      \
+    "  cve         TEXT,"                                                                          \
+    "  cert_sha256 TEXT,"                                                                          \
+    "  first_seen  TEXT NOT NULL,"                                                                 \
+    "  last_seen   TEXT NOT NULL,"                                                                 \
+    "  fixed_at    TEXT,"                                                                          \
+    "  job_id      BIGINT REFERENCES jobs(id) ON DELETE SET NULL,"                                 \
+    "  UNIQUE (endpoint_id, check_id)"                                                             \
+    ");"                                                                                           \
+    "CREATE INDEX findings_job ON findings(job_id);"
+
 #endif

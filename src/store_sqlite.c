@@ -39,7 +39,7 @@ static const char schema_v1[] =
 /* The steps from an empty database to CS_STORE_SCHEMA_VERSION, in order.
  * Step N turns a version N-1 database into version N; each runs in its own
  * transaction, after which schema_version holds N. The last entry must be
- * CS_STORE_SCHEMA_VERSION: version 4 is one more line here. */
+ * CS_STORE_SCHEMA_VERSION: version 5 is one more line here. */
 static const struct migration {
     int version;
     const char *sql;
@@ -47,6 +47,7 @@ static const struct migration {
     {1, schema_v1},
     {2, CS_STORE_SCHEMA_V2("INTEGER PRIMARY KEY", "BLOB")},
     {3, CS_STORE_SCHEMA_V3("INTEGER PRIMARY KEY", "BLOB")},
+    {4, CS_STORE_SCHEMA_V4("INTEGER PRIMARY KEY", "BLOB")},
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CS_STORE_SCHEMA_VERSION,
                "one migration step per schema version");
@@ -81,6 +82,13 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CS_STORE_SCHEMA_VER
 #define ALERT_FROM " FROM alerts a LEFT JOIN networks n ON n.id = a.network_id"
 #define TICKET_COLS                                                                                \
     "id, channel, key, remote_id, remote_number, state, opened_at, updated_at, closed_at"
+/* A finding with its endpoint and network, read by read_finding(). */
+#define FINDING_COLS                                                                               \
+    "f.id, f.endpoint_id, f.check_id, f.severity, f.title, f.detail, f.cve, f.cert_sha256, "       \
+    "f.first_seen, f.last_seen, f.fixed_at, f.job_id, e.network_id, n.name, e.ip, e.port, e.sni"
+#define FINDING_FROM                                                                               \
+    " FROM findings f JOIN endpoints e ON e.id = f.endpoint_id "                                   \
+    "JOIN networks n ON n.id = e.network_id"
 
 enum stmt_id {
     ST_NETWORK_ADD,
@@ -120,6 +128,8 @@ enum stmt_id {
     ST_TICKET_ADD,
     ST_TICKET_UPDATE,
     ST_TICKET_LIST_OPEN,
+    ST_FINDING_PUT,
+    ST_FINDING_LIST,
     ST_COUNT
 };
 
@@ -225,6 +235,24 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_TICKET_LIST_OPEN] = "SELECT " TICKET_COLS " FROM tickets WHERE state = 'open' "
                             "AND (?1 IS NULL OR channel = ?1) "
                             "AND (?2 IS NULL OR substr(key, 1, length(?2)) = ?2) ORDER BY id",
+    /* first_seen is set on insert only: a finding seen again, or back
+     * after a fix, keeps its first sighting. */
+    [ST_FINDING_PUT] = "INSERT INTO findings (endpoint_id, check_id, severity, title, detail, cve, "
+                       "cert_sha256, first_seen, last_seen, fixed_at, job_id) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                       "ON CONFLICT (endpoint_id, check_id) DO UPDATE SET "
+                       "severity = excluded.severity, title = excluded.title, "
+                       "detail = excluded.detail, cve = excluded.cve, "
+                       "cert_sha256 = excluded.cert_sha256, last_seen = excluded.last_seen, "
+                       "fixed_at = excluded.fixed_at, job_id = excluded.job_id RETURNING id",
+    [ST_FINDING_LIST] = "SELECT " FINDING_COLS FINDING_FROM
+                        " WHERE (?1 = 0 OR e.network_id = ?1) AND (?2 = 0 OR f.endpoint_id = ?2) "
+                        "AND (?3 = 0 OR " CS_STORE_SEVERITY_RANK(
+                            "f.severity") " >= ?3) "
+                                          "AND (?4 <> 0 OR f.fixed_at IS NULL) "
+                                          "ORDER BY " CS_STORE_SEVERITY_RANK(
+                                              "f.severity") " DESC, e.ip, e.port, "
+                                                            "e.sni, f.check_id, f.id",
 };
 
 /* A network lock this store holds: the open lock file. */
@@ -405,17 +433,6 @@ static enum cs_rc read_network(struct sqlite_store *s, sqlite3_stmt *st, struct 
     return CS_OK;
 }
 
-static bool kind_parse(const char *text, enum cs_job_kind *out)
-{
-    static const enum cs_job_kind kinds[] = {CS_JOB_DISCOVERY, CS_JOB_MONITORING};
-    for (size_t i = 0; text != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if (strcmp(text, cs_job_kind_name(kinds[i])) == 0) {
-            *out = kinds[i];
-            return true;
-        }
-    return false;
-}
-
 static bool state_parse(const char *text, enum cs_job_state *out)
 {
     static const enum cs_job_state states[] = {CS_JOB_RUNNING, CS_JOB_DONE, CS_JOB_INTERRUPTED,
@@ -437,7 +454,7 @@ static enum cs_rc read_job(struct sqlite_store *s, sqlite3_stmt *st, struct cs_j
 
     memset(job, 0, sizeof(*job));
     job->id = sqlite3_column_int64(st, 0);
-    if (!kind_parse(kind, &job->kind) || !state_parse(state, &job->state))
+    if (!cs_job_kind_parse(kind, &job->kind) || !state_parse(state, &job->state))
         return cs_fail(err, errlen, CS_ERR_STORE,
                        "inventory '%s': job %" PRId64 " has unknown kind '%s' or state '%s'",
                        s->path, job->id, kind ? kind : "", state ? state : "");
@@ -625,6 +642,42 @@ static enum cs_rc read_ticket(struct sqlite_store *s, sqlite3_stmt *st, struct c
     if (oom) {
         cs_ticket_row_clear(row);
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading ticket %" PRId64,
+                       (int64_t)sqlite3_column_int64(st, 0));
+    }
+    return CS_OK;
+}
+
+/* Reads the FINDING_COLS. */
+static enum cs_rc read_finding(struct sqlite_store *s, sqlite3_stmt *st, struct cs_finding_row *row,
+                               char *err, size_t errlen)
+{
+    bool oom = false;
+    const char *severity = (const char *)sqlite3_column_text(st, 3);
+
+    memset(row, 0, sizeof(*row));
+    row->id = sqlite3_column_int64(st, 0);
+    if (severity == NULL || !cs_severity_parse(severity, &row->severity))
+        return cs_fail(err, errlen, CS_ERR_STORE,
+                       "inventory '%s': finding %" PRId64 " has unknown severity '%s'", s->path,
+                       row->id, severity ? severity : "");
+    row->endpoint_id = sqlite3_column_int64(st, 1);
+    row->check_id = col_dup(st, 2, &oom);
+    row->title = col_dup(st, 4, &oom);
+    row->detail = col_dup(st, 5, &oom);
+    row->cve = col_dup(st, 6, &oom);
+    row->cert_sha256 = col_dup(st, 7, &oom);
+    row->first_seen = col_time(st, 8);
+    row->last_seen = col_time(st, 9);
+    row->fixed_at = col_time(st, 10);
+    row->job_id = sqlite3_column_int64(st, 11);
+    row->network_id = sqlite3_column_int64(st, 12);
+    row->network_name = col_dup(st, 13, &oom);
+    col_copy(st, 14, row->ip, sizeof(row->ip));
+    row->port = (uint16_t)sqlite3_column_int(st, 15);
+    row->sni = col_dup(st, 16, &oom);
+    if (oom) {
+        cs_finding_row_clear(row);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading finding %" PRId64,
                        (int64_t)sqlite3_column_int64(st, 0));
     }
     return CS_OK;
@@ -1962,6 +2015,71 @@ out:
     return rc;
 }
 
+/* ---- findings ------------------------------------------------------------- */
+
+static enum cs_rc sqlite_finding_put(struct cs_store *base, struct cs_finding_row *row, char *err,
+                                     size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char first[21], last[21], fixed[21];
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_FINDING_PUT, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, row->endpoint_id);
+    bind_text(st, 2, row->check_id);
+    sqlite3_bind_text(st, 3, cs_severity_name(row->severity), -1, SQLITE_STATIC);
+    bind_text(st, 4, row->title);
+    bind_text(st, 5, row->detail);
+    bind_text_or_null(st, 6, row->cve);
+    bind_text_or_null(st, 7, row->cert_sha256);
+    row->first_seen = bind_time(st, 8, row->first_seen, first);
+    row->last_seen = bind_time(st, 9, row->last_seen, last);
+    bind_closed_at(st, 10, row->fixed_at, fixed);
+    bind_id_or_null(st, 11, row->job_id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        row->id = sqlite3_column_int64(st, 0);
+        step = sqlite3_step(st);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot record finding %s of endpoint %" PRId64,
+                     row->check_id ? row->check_id : "", row->endpoint_id);
+    stmt_put(s, ST_FINDING_PUT, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_finding_list(struct cs_store *base, const struct cs_finding_filter *filter,
+                                      void (*fn)(const struct cs_finding_row *row, void *arg),
+                                      void *arg, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    struct cs_finding_row row;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_FINDING_LIST, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, filter != NULL ? filter->network_id : 0);
+    sqlite3_bind_int64(st, 2, filter != NULL ? filter->endpoint_id : 0);
+    sqlite3_bind_int(st, 3, filter != NULL ? (int)filter->min_severity : 0);
+    sqlite3_bind_int(st, 4, filter != NULL && filter->include_fixed);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = read_finding(s, st, &row, err, errlen)) != CS_OK)
+            goto out;
+        fn(&row, arg);
+        cs_finding_row_clear(&row);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot list findings");
+out:
+    stmt_put(s, ST_FINDING_LIST, st);
+    return rc;
+}
+
 const struct cs_store_ops cs_store_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -2000,4 +2118,6 @@ const struct cs_store_ops cs_store_sqlite_ops = {
     .ticket_get = sqlite_ticket_get,
     .ticket_put = sqlite_ticket_put,
     .ticket_list_open = sqlite_ticket_list_open,
+    .finding_put = sqlite_finding_put,
+    .finding_list = sqlite_finding_list,
 };

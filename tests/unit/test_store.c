@@ -490,6 +490,101 @@ static struct seen list_open_tickets(struct fixture *fx, const char *channel, co
     return seen;
 }
 
+/* A list of findings of the given check ids, each with the detail
+ * "<id> detail". Release with cs_findings_clear(). */
+static struct cs_findings findings_of(const char *const *ids, size_t n)
+{
+    struct cs_findings list = {0};
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(cs_findings_add(&list, ids[i], "%s detail", ids[i]), CS_OK);
+    return list;
+}
+
+/* What cs_store_findings_sync reported, as "id:change" words in order. */
+struct changes {
+    int n;
+    char what[16][48];
+};
+
+static void seen_change(const struct cs_finding_row *row, enum cs_finding_change change, void *arg)
+{
+    static const char *const names[] = {"new", "reopened", "seen", "fixed"};
+    struct changes *c = arg;
+    assert_true(c->n < 16);
+    snprintf(c->what[c->n++], sizeof(c->what[0]), "%s:%s", row->check_id, names[change]);
+}
+
+/* Records that a scan of endpoint ep at `now` (job 0) found ids, every
+ * check having run; returns what changed. */
+static struct changes sync_findings(struct fixture *fx, int64_t ep, time_t now,
+                                    const char *const *ids, size_t n)
+{
+    struct cs_findings found = findings_of(ids, n);
+    struct changes changes = {0};
+    struct cs_findings_sync sync = {
+        .endpoint_id = ep, .found = &found, .now = now, .on_change = seen_change, .arg = &changes};
+    if (cs_store_findings_sync(fx->store, &sync, fx->err, sizeof(fx->err)) != CS_OK)
+        fail_msg("findings_sync(%" PRId64 "): %s", ep, fx->err);
+    cs_findings_clear(&found);
+    return changes;
+}
+
+/* A listing of findings, as "ip:port/sni id severity" strings and ids. */
+static void seen_finding(const struct cs_finding_row *row, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s:%u/%s %s %s%s", row->ip, row->port,
+             row->sni, row->check_id, cs_severity_name(row->severity),
+             row->fixed_at != 0 ? " fixed" : "");
+    seen->ids[seen->n++] = row->id;
+}
+
+static struct seen list_findings(struct fixture *fx, int64_t network_id, int64_t endpoint_id,
+                                 enum cs_severity min, bool include_fixed)
+{
+    struct cs_finding_filter filter = {network_id, endpoint_id, min, include_fixed};
+    struct seen seen = {0};
+    if (cs_store_finding_list(fx->store, &filter, seen_finding, &seen, fx->err, sizeof(fx->err)) !=
+        CS_OK)
+        fail_msg("finding_list: %s", fx->err);
+    return seen;
+}
+
+/* The one finding of check_id on endpoint ep, open or fixed; fails when
+ * there is none. Release with cs_finding_row_clear(). */
+struct finding_pick {
+    const char *check_id;
+    struct cs_finding_row row;
+    int matches;
+};
+
+static void pick_finding(const struct cs_finding_row *row, void *arg)
+{
+    struct finding_pick *pick = arg;
+    if (strcmp(row->check_id, pick->check_id) != 0 || pick->matches++ > 0)
+        return;
+    pick->row = *row;
+    pick->row.check_id = xstrdup(row->check_id);
+    pick->row.title = xstrdup(row->title);
+    pick->row.detail = xstrdup(row->detail);
+    pick->row.cve = row->cve != NULL ? xstrdup(row->cve) : NULL;
+    pick->row.cert_sha256 = row->cert_sha256 != NULL ? xstrdup(row->cert_sha256) : NULL;
+    pick->row.network_name = xstrdup(row->network_name);
+    pick->row.sni = xstrdup(row->sni);
+}
+
+static struct cs_finding_row get_finding(struct fixture *fx, int64_t ep, const char *check_id)
+{
+    struct cs_finding_filter filter = {.endpoint_id = ep, .include_fixed = true};
+    struct finding_pick pick = {.check_id = check_id};
+    ASSERT_OK(fx, cs_store_finding_list(fx->store, &filter, pick_finding, &pick, fx->err,
+                                        sizeof(fx->err)));
+    if (pick.matches != 1)
+        fail_msg("endpoint %" PRId64 " has %d findings %s, want 1", ep, pick.matches, check_id);
+    return pick.row;
+}
+
 /* ---- networks ------------------------------------------------------------- */
 
 static void test_network_add_then_get_returns_every_field(void **state)
@@ -1940,12 +2035,387 @@ static void test_ticket_list_open_filters_by_channel_and_prefix(void **state)
     assert_int_equal(list_open_tickets(fx, "ticketing.none", NULL).n, 0);
 }
 
+/* ---- findings ------------------------------------------------------------- */
+
+static void test_job_of_kind_vulnscan_round_trips(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    struct cs_job job = {.network_id = lab, .kind = CS_JOB_VULNSCAN};
+    struct cs_job got;
+    enum cs_job_kind kind;
+
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &job, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_get(fx->store, job.id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.kind, CS_JOB_VULNSCAN);
+    cs_job_clear(&got);
+    assert_string_equal(cs_job_kind_name(CS_JOB_VULNSCAN), "vulnscan");
+    assert_true(cs_job_kind_parse("vulnscan", &kind));
+    assert_int_equal(kind, CS_JOB_VULNSCAN);
+    assert_false(cs_job_kind_parse("vuln", &kind));
+}
+
+/* A finding never seen on the endpoint is new: every field is stored, and
+ * first_seen and last_seen are both the time of the scan. */
+static void test_findings_sync_records_a_new_finding_with_every_field(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    struct cs_job job = {.network_id = lab, .kind = CS_JOB_VULNSCAN};
+    int64_t ep = put_endpoint(fx, lab, "192.0.2.1", 443, "www.example", CS_STATUS_CERTIFICATE_FOUND,
+                              NULL, false);
+    struct cs_findings found = {0};
+    struct changes changes = {0};
+    struct cs_finding_row got;
+
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &job, fx->err, sizeof(fx->err)));
+    assert_int_equal(cs_findings_add(&found, "heartbleed", "leaked %d bytes", 16384), CS_OK);
+    assert_int_equal(cs_findings_add(&found, "tls1_0", "%s", ""), CS_OK);
+    struct cs_findings_sync sync = {
+        .endpoint_id = ep,
+        .job_id = job.id,
+        .cert_sha256 = "abababababababababababababababababababababababababababababababab",
+        .found = &found,
+        .now = T0,
+        .on_change = seen_change,
+        .arg = &changes,
+    };
+    ASSERT_OK(fx, cs_store_findings_sync(fx->store, &sync, fx->err, sizeof(fx->err)));
+    cs_findings_clear(&found);
+    assert_int_equal(changes.n, 2);
+    assert_string_equal(changes.what[0], "heartbleed:new");
+    assert_string_equal(changes.what[1], "tls1_0:new");
+
+    got = get_finding(fx, ep, "heartbleed");
+    assert_true(got.id > 0);
+    assert_int_equal(got.endpoint_id, ep);
+    assert_int_equal(got.severity, CS_SEVERITY_CRITICAL);
+    assert_string_equal(got.title, cs_check_find("heartbleed")->title);
+    assert_string_equal(got.detail, "leaked 16384 bytes");
+    assert_string_equal(got.cve, "CVE-2014-0160");
+    assert_string_equal(got.cert_sha256,
+                        "abababababababababababababababababababababababababababababababab");
+    assert_int_equal(got.first_seen, T0);
+    assert_int_equal(got.last_seen, T0);
+    assert_int_equal(got.fixed_at, 0);
+    assert_int_equal(got.job_id, job.id);
+    assert_int_equal(got.network_id, lab);
+    assert_string_equal(got.network_name, "lab");
+    assert_string_equal(got.ip, "192.0.2.1");
+    assert_int_equal(got.port, 443);
+    assert_string_equal(got.sni, "www.example");
+    cs_finding_row_clear(&got);
+
+    /* No CVE is NULL, an empty detail is "". */
+    got = get_finding(fx, ep, "tls1_0");
+    assert_null(got.cve);
+    assert_non_null(got.detail);
+    assert_string_equal(got.detail, "");
+    cs_finding_row_clear(&got);
+    assert_int_equal(count_rows(fx, "findings"), 2);
+}
+
+/* A finding seen again keeps its row and first_seen; last_seen, the job,
+ * the detail and the certificate are those of the latest scan. */
+static void test_findings_seen_again_keep_first_seen_and_move_last_seen(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t ep =
+        put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    struct cs_job j1 = {.network_id = lab, .kind = CS_JOB_VULNSCAN};
+    struct cs_job j2 = {.network_id = lab, .kind = CS_JOB_VULNSCAN};
+    struct cs_findings found = {0};
+    struct changes changes = {0};
+    struct cs_finding_row first, got;
+    static const char *const ids[] = {"self_signed"};
+
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &j1, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &j2, fx->err, sizeof(fx->err)));
+    found = findings_of(ids, 1);
+    struct cs_findings_sync sync = {
+        .endpoint_id = ep, .job_id = j1.id, .cert_sha256 = "aa", .found = &found, .now = T0};
+    ASSERT_OK(fx, cs_store_findings_sync(fx->store, &sync, fx->err, sizeof(fx->err)));
+    first = get_finding(fx, ep, "self_signed");
+
+    free(found.items[0].detail);
+    found.items[0].detail = xstrdup("now with another key");
+    sync.job_id = j2.id;
+    sync.cert_sha256 = "bb";
+    sync.now = T0 + DAY;
+    sync.on_change = seen_change;
+    sync.arg = &changes;
+    ASSERT_OK(fx, cs_store_findings_sync(fx->store, &sync, fx->err, sizeof(fx->err)));
+    cs_findings_clear(&found);
+    assert_int_equal(changes.n, 1);
+    assert_string_equal(changes.what[0], "self_signed:seen");
+
+    got = get_finding(fx, ep, "self_signed");
+    assert_int_equal(got.id, first.id);
+    assert_int_equal(got.first_seen, T0);
+    assert_int_equal(got.last_seen, T0 + DAY);
+    assert_int_equal(got.fixed_at, 0);
+    assert_int_equal(got.job_id, j2.id);
+    assert_string_equal(got.detail, "now with another key");
+    assert_string_equal(got.cert_sha256, "bb");
+    cs_finding_row_clear(&got);
+    cs_finding_row_clear(&first);
+    assert_int_equal(count_rows(fx, "findings"), 1);
+}
+
+/* A finding the next scan does not find is fixed then, and keeps what it
+ * was; one that comes back is open again, reported as reopened, with its
+ * first sighting kept. */
+static void test_findings_gone_are_fixed_and_back_are_reopened(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t ep =
+        put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    static const char *const both[] = {"tls1_0", "self_signed"};
+    static const char *const one[] = {"tls1_0"};
+    struct changes changes;
+    struct cs_finding_row got;
+
+    sync_findings(fx, ep, T0, both, 2);
+    changes = sync_findings(fx, ep, T0 + DAY, one, 1);
+    assert_int_equal(changes.n, 2);
+    assert_string_equal(changes.what[0], "tls1_0:seen");
+    assert_string_equal(changes.what[1], "self_signed:fixed");
+    got = get_finding(fx, ep, "self_signed");
+    assert_int_equal(got.fixed_at, T0 + DAY);
+    assert_int_equal(got.first_seen, T0);
+    assert_int_equal(got.last_seen, T0);
+    cs_finding_row_clear(&got);
+
+    /* Fixed stays fixed, at the time it was fixed. */
+    changes = sync_findings(fx, ep, T0 + 2 * DAY, one, 1);
+    assert_int_equal(changes.n, 1);
+    got = get_finding(fx, ep, "self_signed");
+    assert_int_equal(got.fixed_at, T0 + DAY);
+    cs_finding_row_clear(&got);
+
+    changes = sync_findings(fx, ep, T0 + 3 * DAY, both, 2);
+    assert_int_equal(changes.n, 2);
+    assert_string_equal(changes.what[0], "tls1_0:seen");
+    assert_string_equal(changes.what[1], "self_signed:reopened");
+    got = get_finding(fx, ep, "self_signed");
+    assert_int_equal(got.fixed_at, 0);
+    assert_int_equal(got.first_seen, T0);
+    assert_int_equal(got.last_seen, T0 + 3 * DAY);
+    cs_finding_row_clear(&got);
+
+    /* Nothing found: everything is fixed. */
+    changes = sync_findings(fx, ep, T0 + 4 * DAY, NULL, 0);
+    assert_int_equal(changes.n, 2);
+    assert_int_equal(list_findings(fx, 0, ep, CS_SEVERITY_INFO, false).n, 0);
+    assert_int_equal(list_findings(fx, 0, ep, CS_SEVERITY_INFO, true).n, 2);
+}
+
+static bool only_protocols(const char *check_id, void *arg)
+{
+    return strcmp(check_id, "tls1_0") == 0 || strcmp(check_id, "tls1_1") == 0;
+}
+
+/* A scan that did not look for a check leaves that check's findings open. */
+static void test_findings_sync_fixes_only_what_was_looked_for(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t ep =
+        put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    int64_t other =
+        put_endpoint(fx, lab, "192.0.2.2", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    static const char *const three[] = {"tls1_0", "tls1_1", "expired"};
+    struct cs_findings none = {0};
+    struct changes changes = {0};
+    struct seen seen;
+
+    sync_findings(fx, ep, T0, three, 3);
+    sync_findings(fx, other, T0, three, 3);
+    struct cs_findings_sync sync = {.endpoint_id = ep,
+                                    .found = &none,
+                                    .now = T0 + DAY,
+                                    .checked = only_protocols,
+                                    .on_change = seen_change,
+                                    .arg = &changes};
+    ASSERT_OK(fx, cs_store_findings_sync(fx->store, &sync, fx->err, sizeof(fx->err)));
+    assert_int_equal(changes.n, 2);
+    seen = list_findings(fx, 0, ep, CS_SEVERITY_INFO, false);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.what[0], "192.0.2.1:443/ expired high");
+    /* The other endpoint's findings are its own. */
+    assert_int_equal(list_findings(fx, 0, other, CS_SEVERITY_INFO, false).n, 3);
+}
+
+/* Two findings of one check in a scan make one row: the higher severity,
+ * both details. */
+static void test_findings_of_one_check_make_one_row(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t ep =
+        put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    struct cs_findings found = {0};
+    struct changes changes = {0};
+    struct cs_finding_row got;
+
+    assert_int_equal(cs_findings_add(&found, "weak_key", "leaf: RSA 1024"), CS_OK);
+    assert_int_equal(
+        cs_findings_add_severity(&found, "weak_key", CS_SEVERITY_CRITICAL, "intermediate: RSA 512"),
+        CS_OK);
+    struct cs_findings_sync sync = {
+        .endpoint_id = ep, .found = &found, .now = T0, .on_change = seen_change, .arg = &changes};
+    ASSERT_OK(fx, cs_store_findings_sync(fx->store, &sync, fx->err, sizeof(fx->err)));
+    cs_findings_clear(&found);
+    assert_int_equal(changes.n, 1);
+    assert_string_equal(changes.what[0], "weak_key:new");
+    got = get_finding(fx, ep, "weak_key");
+    assert_int_equal(got.severity, CS_SEVERITY_CRITICAL);
+    assert_string_equal(got.detail, "leaf: RSA 1024; intermediate: RSA 512");
+    cs_finding_row_clear(&got);
+}
+
+/* Writes in a transaction that is rolled back leave nothing. */
+static void test_findings_sync_is_part_of_the_callers_transaction(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t ep =
+        put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    static const char *const ids[] = {"tls1_0"};
+
+    ASSERT_OK(fx, cs_store_begin(fx->store, fx->err, sizeof(fx->err)));
+    sync_findings(fx, ep, T0, ids, 1);
+    cs_store_rollback(fx->store);
+    assert_int_equal(count_rows(fx, "findings"), 0);
+    ASSERT_OK(fx, cs_store_begin(fx->store, fx->err, sizeof(fx->err)));
+    sync_findings(fx, ep, T0, ids, 1);
+    ASSERT_OK(fx, cs_store_commit(fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "findings"), 1);
+}
+
+/* Findings go with their endpoint, and with its network; a job removed
+ * leaves its findings without their job. */
+static void test_findings_go_with_their_endpoint(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t dmz = add_network(fx, "dmz");
+    int64_t a =
+        put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    int64_t b =
+        put_endpoint(fx, lab, "192.0.2.2", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    int64_t c =
+        put_endpoint(fx, dmz, "198.51.100.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    static const char *const ids[] = {"tls1_0", "self_signed"};
+    char sql[160];
+
+    sync_findings(fx, a, T0, ids, 2);
+    sync_findings(fx, b, T0, ids, 2);
+    sync_findings(fx, c, T0, ids, 2);
+    assert_int_equal(count_rows(fx, "findings"), 6);
+
+    /* An endpoint row deleted around the store (SQLite enforces foreign
+     * keys per connection, when asked). */
+    snprintf(sql, sizeof(sql), "%sDELETE FROM endpoints WHERE id = %" PRId64,
+             fx->pg ? "" : "PRAGMA foreign_keys = ON; ", a);
+    if (fx->pg)
+        free(pg_run(fx->location, sql));
+    else
+        sqlite_script(fx->location, sql);
+    assert_int_equal(count_rows(fx, "findings"), 4);
+    assert_int_equal(list_findings(fx, 0, a, CS_SEVERITY_INFO, true).n, 0);
+
+    ASSERT_OK(fx, cs_store_network_remove(fx->store, "lab", fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "findings"), 2);
+    assert_int_equal(list_findings(fx, dmz, 0, CS_SEVERITY_INFO, true).n, 2);
+}
+
+static void test_findings_keep_their_row_when_their_job_is_removed(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t ep =
+        put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    struct cs_job job = {.network_id = lab, .kind = CS_JOB_VULNSCAN};
+    struct cs_findings found = {0};
+    struct cs_finding_row got;
+    char sql[160];
+
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &job, fx->err, sizeof(fx->err)));
+    assert_int_equal(cs_findings_add(&found, "tls1_1", "old"), CS_OK);
+    struct cs_findings_sync sync = {
+        .endpoint_id = ep, .job_id = job.id, .found = &found, .now = T0};
+    ASSERT_OK(fx, cs_store_findings_sync(fx->store, &sync, fx->err, sizeof(fx->err)));
+    cs_findings_clear(&found);
+    snprintf(sql, sizeof(sql), "%sDELETE FROM jobs WHERE id = %" PRId64,
+             fx->pg ? "" : "PRAGMA foreign_keys = ON; ", job.id);
+    if (fx->pg)
+        free(pg_run(fx->location, sql));
+    else
+        sqlite_script(fx->location, sql);
+    got = get_finding(fx, ep, "tls1_1");
+    assert_int_equal(got.job_id, 0);
+    cs_finding_row_clear(&got);
+}
+
+/* The listing: open ones unless asked, at least a severity, of one
+ * network or all; by severity, then endpoint, then check. */
+static void test_finding_list_filters_and_orders(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t dmz = add_network(fx, "dmz");
+    int64_t a =
+        put_endpoint(fx, lab, "192.0.2.2", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    int64_t b = put_endpoint(fx, lab, "192.0.2.1", 8443, "b.example", CS_STATUS_CERTIFICATE_FOUND,
+                             NULL, false);
+    int64_t c =
+        put_endpoint(fx, dmz, "198.51.100.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    static const char *const on_a[] = {"tls1_0", "heartbleed", "self_signed", "inconclusive"};
+    static const char *const on_b[] = {"tls1_1", "expired"};
+    static const char *const on_b_later[] = {"expired"};
+    static const char *const on_c[] = {"sslv2"};
+    struct seen seen;
+
+    sync_findings(fx, a, T0, on_a, 4);
+    sync_findings(fx, b, T0, on_b, 2);
+    sync_findings(fx, b, T0 + DAY, on_b_later, 1); /* tls1_1 is fixed */
+    sync_findings(fx, c, T0, on_c, 1);
+
+    seen = list_findings(fx, 0, 0, CS_SEVERITY_INFO, false);
+    assert_int_equal(seen.n, 6);
+    assert_string_equal(seen.what[0], "192.0.2.2:443/ heartbleed critical");
+    assert_string_equal(seen.what[1], "198.51.100.1:443/ sslv2 critical");
+    assert_string_equal(seen.what[2], "192.0.2.1:8443/b.example expired high");
+    assert_string_equal(seen.what[3], "192.0.2.2:443/ self_signed medium");
+    assert_string_equal(seen.what[4], "192.0.2.2:443/ tls1_0 low");
+    assert_string_equal(seen.what[5], "192.0.2.2:443/ inconclusive info");
+
+    seen = list_findings(fx, lab, 0, CS_SEVERITY_INFO, true);
+    assert_int_equal(seen.n, 6);
+    assert_string_equal(seen.what[3], "192.0.2.1:8443/b.example tls1_1 low fixed");
+    assert_string_equal(seen.what[4], "192.0.2.2:443/ tls1_0 low");
+    assert_string_equal(seen.what[5], "192.0.2.2:443/ inconclusive info");
+
+    seen = list_findings(fx, lab, 0, CS_SEVERITY_HIGH, false);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.what[0], "192.0.2.2:443/ heartbleed critical");
+    assert_string_equal(seen.what[1], "192.0.2.1:8443/b.example expired high");
+
+    seen = list_findings(fx, dmz, 0, CS_SEVERITY_CRITICAL, true);
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.what[0], "198.51.100.1:443/ sslv2 critical");
+    assert_int_equal(list_findings(fx, 0, c, CS_SEVERITY_LOW, false).n, 1);
+}
+
 /* ---- migrations ----------------------------------------------------------- */
 
 /*
  * Makes the inventory at fx->location as a certsweep of schema version
- * `version` (1 or 2) left it, with a network 'lab' in it, and for version 2
- * an alert 'lab-30' of that network. The store must be closed.
+ * `version` (1, 2 or 3) left it, with a network 'lab' in it, and from
+ * version 2 on an alert 'lab-30' of that network. The store must be closed.
  */
 static void make_old_inventory(struct fixture *fx, int version)
 {
@@ -1962,6 +2432,10 @@ static void make_old_inventory(struct fixture *fx, int version)
             free(pg_run(fx->location,
                         CS_STORE_SCHEMA_V2("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
                                            "BYTEA")));
+        if (version >= 3)
+            free(pg_run(fx->location,
+                        CS_STORE_SCHEMA_V3("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                                           "BYTEA")));
     } else {
         unlink(fx->location);
         sqlite_script(fx->location, "PRAGMA journal_mode = WAL;"
@@ -1970,6 +2444,8 @@ static void make_old_inventory(struct fixture *fx, int version)
                                     " " CS_STORE_SCHEMA_V1("INTEGER PRIMARY KEY", "BLOB"));
         if (version >= 2)
             sqlite_script(fx->location, CS_STORE_SCHEMA_V2("INTEGER PRIMARY KEY", "BLOB"));
+        if (version >= 3)
+            sqlite_script(fx->location, CS_STORE_SCHEMA_V3("INTEGER PRIMARY KEY", "BLOB"));
     }
     snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d", version);
     free(backend_run(fx, sql));
@@ -1985,15 +2461,18 @@ static void make_old_inventory(struct fixture *fx, int version)
     assert_int_equal(count_rows(fx, sql), 1);
 }
 
-/* Checks what every migration to version 3 leaves: the version recorded
- * once, network 'lab' kept with no webhooks, the new table usable. */
-static void check_migrated_to_v3(struct fixture *fx)
+/* Checks what every migration to version 4 leaves: the version recorded
+ * once, network 'lab' kept with no webhooks, the tables of versions 3 and 4
+ * usable. */
+static void check_migrated(struct fixture *fx)
 {
     struct cs_network net;
     struct cs_ticket_row got;
+    static const char *const ids[] = {"tls1_0"};
     char *version;
+    int64_t ep;
 
-    assert_int_equal(CS_STORE_SCHEMA_VERSION, 3);
+    assert_int_equal(CS_STORE_SCHEMA_VERSION, 4);
     version = backend_run(fx, "SELECT max(version) FROM schema_version");
     assert_int_equal(strtol(version, NULL, 10), CS_STORE_SCHEMA_VERSION);
     free(version);
@@ -2010,14 +2489,59 @@ static void check_migrated_to_v3(struct fixture *fx)
                                       sizeof(fx->err)));
     assert_int_equal(got.state, CS_TICKET_OPEN);
     cs_ticket_row_clear(&got);
+
+    ASSERT_OK(fx, cs_store_network_get(fx->store, "lab", &net, fx->err, sizeof(fx->err)));
+    ep = put_endpoint(fx, net.id, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, NULL, false);
+    cs_network_clear(&net);
+    assert_int_equal(sync_findings(fx, ep, T0, ids, 1).n, 1);
+    assert_int_equal(list_findings(fx, 0, 0, CS_SEVERITY_INFO, false).n, 1);
+}
+
+/*
+ * An inventory as a certsweep of schema version 3 left it, with a network,
+ * an alert, a job and a ticket in it, opened by this one: migrated in place
+ * to version 4, the data kept, the findings table usable.
+ */
+static void test_v3_inventory_migrates_to_v4_in_place(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_alert got;
+    struct cs_network net;
+    struct cs_job job;
+
+    cs_store_close(&fx->store);
+    make_old_inventory(fx, 3);
+    free(backend_run(fx, "INSERT INTO tickets (channel, key, remote_id, state, opened_at, "
+                         "updated_at) VALUES ('ticketing.jira', 'alert:lab-30:bb', 'r-9', "
+                         "'open', '2025-06-01T00:00:00Z', '2025-06-01T00:00:00Z')"));
+    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "lab-30", &got, fx->err, sizeof(fx->err)));
+    assert_string_equal(got.network_name, "lab");
+    cs_alert_clear(&got);
+    assert_int_equal(list_open_tickets(fx, "ticketing.jira", NULL).n, 1);
+    ASSERT_OK(fx, cs_store_network_get(fx->store, "lab", &net, fx->err, sizeof(fx->err)));
+    job = (struct cs_job){.network_id = net.id, .kind = CS_JOB_VULNSCAN};
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &job, fx->err, sizeof(fx->err)));
+    cs_network_clear(&net);
+    check_migrated(fx);
+    assert_int_equal(count_rows(fx, "findings"), 1);
+
+    /* Opening it again migrates nothing. */
+    cs_store_close(&fx->store);
+    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "schema_version"), 1);
+    assert_int_equal(count_rows(fx, "findings"), 1);
+    assert_int_equal(count_rows(fx, "tickets"), 2);
 }
 
 /*
  * An inventory as a certsweep of schema version 2 left it, with a network
- * and an alert in it, opened by this one: migrated in place to version 3,
- * the data kept, the new columns at their defaults, the new table usable.
+ * and an alert in it, opened by this one: migrated in place through
+ * version 3 to version 4, the data kept, the new columns at their defaults,
+ * the new tables usable.
  */
-static void test_v2_inventory_migrates_to_v3_in_place(void **state)
+static void test_v2_inventory_migrates_to_v4_in_place(void **state)
 {
     struct fixture *fx = *state;
     struct cs_alert got;
@@ -2025,7 +2549,7 @@ static void test_v2_inventory_migrates_to_v3_in_place(void **state)
     cs_store_close(&fx->store);
     make_old_inventory(fx, 2);
     ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
-    check_migrated_to_v3(fx);
+    check_migrated(fx);
 
     ASSERT_OK(fx, cs_store_alert_get(fx->store, "lab-30", &got, fx->err, sizeof(fx->err)));
     assert_string_equal(got.network_name, "lab");
@@ -2048,10 +2572,10 @@ static void test_v2_inventory_migrates_to_v3_in_place(void **state)
 
 /*
  * An inventory of schema version 1, with a network in it, opened by this
- * certsweep: migrated in place through version 2 to version 3, the data
- * kept, the tables of both steps usable.
+ * certsweep: migrated in place through versions 2 and 3 to version 4, the
+ * data kept, the tables of every step usable.
  */
-static void test_v1_inventory_migrates_through_v2_to_v3_in_place(void **state)
+static void test_v1_inventory_migrates_through_every_version_in_place(void **state)
 {
     struct fixture *fx = *state;
     struct cs_network net;
@@ -2061,7 +2585,7 @@ static void test_v1_inventory_migrates_through_v2_to_v3_in_place(void **state)
     cs_store_close(&fx->store);
     make_old_inventory(fx, 1);
     ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
-    check_migrated_to_v3(fx);
+    check_migrated(fx);
 
     ASSERT_OK(fx, cs_store_network_get(fx->store, "lab", &net, fx->err, sizeof(fx->err)));
     lab = net.id;
@@ -2083,6 +2607,29 @@ static void test_v1_inventory_migrates_through_v2_to_v3_in_place(void **state)
     assert_int_equal(count_rows(fx, "outbox"), 1);
     assert_int_equal(count_rows(fx, "alerts"), 1);
     assert_int_equal(count_rows(fx, "tickets"), 1);
+}
+
+/* An inventory of a later certsweep is refused, on either backend, and left
+ * as it was. */
+static void test_newer_schema_is_refused(void **state)
+{
+    struct fixture *fx = *state;
+    char sql[96], expected[64], *version;
+
+    cs_store_close(&fx->store);
+    snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d",
+             CS_STORE_SCHEMA_VERSION + 1);
+    free(backend_run(fx, sql));
+    assert_int_equal(cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)),
+                     CS_ERR_USAGE);
+    assert_null(fx->store);
+    snprintf(expected, sizeof(expected),
+             "has inventory schema version %d; this certsweep knows up to %d",
+             CS_STORE_SCHEMA_VERSION + 1, CS_STORE_SCHEMA_VERSION);
+    assert_non_null(strstr(fx->err, expected));
+    version = backend_run(fx, "SELECT max(version) FROM schema_version");
+    assert_int_equal(strtol(version, NULL, 10), CS_STORE_SCHEMA_VERSION + 1);
+    free(version);
 }
 
 /* ---- transactions --------------------------------------------------------- */
@@ -2354,8 +2901,20 @@ int main(void)
         T(test_ticket_get_of_an_unknown_key_is_not_found),
         T(test_ticket_update_of_an_unknown_id_is_not_found),
         T(test_ticket_list_open_filters_by_channel_and_prefix),
-        T(test_v2_inventory_migrates_to_v3_in_place),
-        T(test_v1_inventory_migrates_through_v2_to_v3_in_place),
+        T(test_job_of_kind_vulnscan_round_trips),
+        T(test_findings_sync_records_a_new_finding_with_every_field),
+        T(test_findings_seen_again_keep_first_seen_and_move_last_seen),
+        T(test_findings_gone_are_fixed_and_back_are_reopened),
+        T(test_findings_sync_fixes_only_what_was_looked_for),
+        T(test_findings_of_one_check_make_one_row),
+        T(test_findings_sync_is_part_of_the_callers_transaction),
+        T(test_findings_go_with_their_endpoint),
+        T(test_findings_keep_their_row_when_their_job_is_removed),
+        T(test_finding_list_filters_and_orders),
+        T(test_v3_inventory_migrates_to_v4_in_place),
+        T(test_v2_inventory_migrates_to_v4_in_place),
+        T(test_v1_inventory_migrates_through_every_version_in_place),
+        T(test_newer_schema_is_refused),
         T(test_rollback_discards_writes),
         T(test_commit_keeps_writes),
         T(test_sqlite_reopen_migrates_nothing_and_keeps_data),

@@ -1,13 +1,15 @@
-/* The messages a discovery or monitoring job queues. */
+/* The messages a discovery, monitoring or vulnscan job queues. */
 #include "job_notify.h"
 #include "notify.h"
 #include "outbox.h"
 #include "output.h"
 #include "report.h"
+#include "sbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The report rendered in one format, as a string the caller frees. */
 static char *render(const cJSON *report, enum cs_report_format format, char *err, size_t errlen)
@@ -188,5 +190,173 @@ enum cs_rc cs_job_notify_lost(struct cs_store *s, const struct cs_config *cfg,
     enum cs_rc rc =
         cs_outbox_add(s, key, "syslog", "endpoint_lost", job->id, payload, at, err, errlen);
     cJSON_Delete(payload);
+    return rc;
+}
+
+/* ---- vulnscan findings ---------------------------------------------------- */
+
+/* A ticket's severity (ticket.h) for a finding's. */
+static const char *ticket_severity(enum cs_severity severity)
+{
+    return severity == CS_SEVERITY_CRITICAL ? "critical"
+           : severity == CS_SEVERITY_HIGH   ? "error"
+           : severity == CS_SEVERITY_MEDIUM ? "warning"
+                                            : "info";
+}
+
+/* "Scanned by: certsweep running at X": [certsweep] url, else the host. */
+static void scanned_by(const struct cs_config *cfg, char *buf, size_t len)
+{
+    char host[256] = "";
+    if (cfg != NULL && cfg->public_url != NULL && cfg->public_url[0] != '\0') {
+        snprintf(buf, len, "%s", cfg->public_url);
+        return;
+    }
+    if (cfg != NULL && cfg->syslog.hostname != NULL && cfg->syslog.hostname[0] != '\0')
+        snprintf(host, sizeof(host), "%s", cfg->syslog.hostname);
+    else if (gethostname(host, sizeof(host) - 1) != 0)
+        snprintf(host, sizeof(host), "localhost");
+    snprintf(buf, len, "%s", host);
+}
+
+/* The ticket text of a finding, as the seed asks for it: the domain, the
+ * vulnerability, the signature algorithm and expiry date, the scan time
+ * and who scanned. */
+static char *finding_description(const struct cs_config *cfg, const struct cs_network *net,
+                                 const struct cs_job *job, const struct cs_finding_event *ev,
+                                 const char *where, const char *scan_time)
+{
+    const struct cs_finding_row *f = ev->row;
+    struct cs_sbuf b = {0};
+    char by[300];
+
+    scanned_by(cfg, by, sizeof(by));
+    cs_sbuf_printf(&b, "Domain: %s\n", ev->domain);
+    cs_sbuf_printf(&b, "Endpoint: %s (network %s)\n", where, net->name);
+    cs_sbuf_printf(&b, "Vulnerability: %s (%s%s%s), severity %s\n", f->title, f->check_id,
+                   f->cve ? ", " : "", f->cve ? f->cve : "", cs_severity_name(f->severity));
+    if (f->detail != NULL && f->detail[0] != '\0')
+        cs_sbuf_printf(&b, "Detail: %s\n", f->detail);
+    cs_sbuf_printf(&b, "Signature algorithm: %s\n", ev->sig_alg ? ev->sig_alg : "unknown");
+    cs_sbuf_printf(&b, "Expiry date: %s\n", ev->not_after ? ev->not_after : "unknown");
+    cs_sbuf_printf(&b, "Scan Time: %s\n", scan_time);
+    cs_sbuf_printf(&b, "Scanned by: certsweep running at %s (job %lld)\n", by, (long long)job->id);
+    if (b.oom) {
+        cs_sbuf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+/* The syslog message of a finding that is new or back. */
+static cJSON *finding_syslog(const struct cs_network *net, const struct cs_finding_event *ev,
+                             const char *where, time_t at)
+{
+    const struct cs_finding_row *f = ev->row;
+    char msg[1024], port[8];
+    snprintf(msg, sizeof(msg), "%s finding on %s of %s: %s%s%s",
+             ev->change == CS_FINDING_REOPENED ? "returning" : "new", where, net->name, f->title,
+             f->detail && f->detail[0] ? ": " : "", f->detail ? f->detail : "");
+    cJSON *p = cs_syslog_payload_new(f->severity >= CS_SEVERITY_HIGH  ? CS_SYSLOG_ERR
+                                     : f->severity >= CS_SEVERITY_LOW ? CS_SYSLOG_WARNING
+                                                                      : CS_SYSLOG_NOTICE,
+                                     "vuln_found", at, "vuln@32473", msg);
+    bool ok = p != NULL;
+    snprintf(port, sizeof(port), "%u", f->port);
+    ok = ok && cs_syslog_payload_param(p, "network", net->name);
+    ok &= cs_syslog_payload_param(p, "ip", f->ip);
+    ok &= cs_syslog_payload_param(p, "port", port);
+    ok &= cs_syslog_payload_param(p, "sni", f->sni);
+    ok &= cs_syslog_payload_param(p, "check", f->check_id);
+    ok &= cs_syslog_payload_param(p, "severity", cs_severity_name(f->severity));
+    ok &= cs_syslog_payload_param(p, "cve", f->cve);
+    ok &= cs_syslog_payload_param(p, "sha256", f->cert_sha256);
+    if (!ok) {
+        cJSON_Delete(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* The raise or resolve event of a finding for one ticket channel. */
+static cJSON *finding_ticket(const struct cs_config *cfg, const struct cs_network *net,
+                             const struct cs_job *job, const struct cs_finding_event *ev,
+                             const char *key, const char *where, const char *scan_time)
+{
+    const struct cs_finding_row *f = ev->row;
+    bool fixed = ev->change == CS_FINDING_FIXED;
+    char subject[512], note[1024];
+    char *description = finding_description(cfg, net, job, ev, where, scan_time);
+
+    snprintf(subject, sizeof(subject), "Vulnerabilities for %s", ev->domain);
+    if (fixed)
+        snprintf(note, sizeof(note),
+                 "Fixed: the vulnerability scan of %s (job %lld) no longer finds \"%s\" on %s; "
+                 "certsweep closes this.",
+                 scan_time, (long long)job->id, f->title, where);
+    else
+        snprintf(note, sizeof(note),
+                 "Still found by the vulnerability scan of %s (job %lld): %s%s%s", scan_time,
+                 (long long)job->id, f->title, f->detail && f->detail[0] ? ": " : "",
+                 f->detail ? f->detail : "");
+    cJSON *p = cJSON_CreateObject();
+    if (description == NULL || p == NULL ||
+        !cJSON_AddStringToObject(p, "action", fixed ? "resolve" : "raise") ||
+        !cJSON_AddStringToObject(p, "key", key) ||
+        !cJSON_AddStringToObject(p, "kind", "vulnerability") ||
+        !cJSON_AddStringToObject(p, "subject", subject) ||
+        !cJSON_AddStringToObject(p, "description", description) ||
+        !cJSON_AddStringToObject(p, "note", note) ||
+        !cJSON_AddStringToObject(p, "severity", fixed ? "info" : ticket_severity(f->severity))) {
+        cJSON_Delete(p);
+        p = NULL;
+    }
+    free(description);
+    return p;
+}
+
+enum cs_rc cs_job_notify_finding(struct cs_store *s, const struct cs_config *cfg,
+                                 const struct cs_network *net, const struct cs_job *job,
+                                 const struct cs_finding_event *ev, time_t at, char *err,
+                                 size_t errlen)
+{
+    const struct cs_finding_row *f = ev->row;
+    bool announce = ev->change == CS_FINDING_NEW || ev->change == CS_FINDING_REOPENED;
+    char where[320], scan_time[21], key[400], idem[600], ch[160];
+    char *names = NULL;
+    enum cs_rc rc = CS_OK;
+
+    cs_endpoint_format(where, sizeof(where), f->ip, f->port, f->sni);
+    cs_store_format_time(at, scan_time);
+    snprintf(key, sizeof(key), "vuln:%s:%u:%s:%s", f->ip, f->port, f->sni ? f->sni : "",
+             f->check_id);
+    if (announce && cfg != NULL && cfg->syslog.configured) {
+        cJSON *p = finding_syslog(net, ev, where, at);
+        if (p == NULL)
+            return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory building a syslog message");
+        snprintf(idem, sizeof(idem), "job-%lld.%lld-%s-syslog", (long long)job->id,
+                 (long long)job->started_at, key);
+        rc = cs_outbox_add(s, idem, "syslog", "vulnerability", job->id, p, at, err, errlen);
+        cJSON_Delete(p);
+    }
+    if (rc == CS_OK && net->tickets != NULL && net->tickets[0] != '\0' &&
+        (names = strdup(net->tickets)) == NULL)
+        rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+    for (char *save = NULL, *name = names ? strtok_r(names, " ", &save) : NULL;
+         rc == CS_OK && name != NULL; name = strtok_r(NULL, " ", &save)) {
+        cJSON *p = finding_ticket(cfg, net, job, ev, key, where, scan_time);
+        if (p == NULL) {
+            rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory building a ticket");
+            break;
+        }
+        snprintf(ch, sizeof(ch), "ticketing.%s", name);
+        snprintf(idem, sizeof(idem), "job-%lld.%lld-%s-%s", (long long)job->id,
+                 (long long)job->started_at, key, ch);
+        rc = cs_outbox_add(s, idem, ch,
+                           ev->change == CS_FINDING_FIXED ? "vulnerability_fixed" : "vulnerability",
+                           job->id, p, at, err, errlen);
+        cJSON_Delete(p);
+    }
+    free(names);
     return rc;
 }

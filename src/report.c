@@ -6,8 +6,9 @@
 
 struct row {
     char *ip, *sni, *subject_cn, *not_after, *reason, *old_sha256, *old_not_after, *new_sha256,
-        *new_not_after;
+        *new_not_after, *check_id, *detail;
     uint16_t port;
+    enum cs_severity severity;
     long days_left;
     enum cs_status status;
 };
@@ -26,6 +27,9 @@ struct cs_report {
     uint64_t scanned;
     uint64_t counts[CS_STATUS_COUNT];
     struct grid expiring, no_certificate, changed;
+    /* vulnscan: findings seen, by severity; those new or back; those fixed */
+    uint64_t findings[CS_SEVERITY_CRITICAL + 1];
+    struct grid findings_new, findings_fixed;
 };
 
 bool cs_report_format_parse(const char *name, enum cs_report_format *out)
@@ -53,7 +57,10 @@ struct cs_report *cs_report_new(enum cs_job_kind kind, const char *network, unsi
     r->expiring.rows = calloc(max_rows ? max_rows : 1, sizeof(struct row));
     r->no_certificate.rows = calloc(max_rows ? max_rows : 1, sizeof(struct row));
     r->changed.rows = calloc(max_rows ? max_rows : 1, sizeof(struct row));
-    if (!r->network || !r->expiring.rows || !r->no_certificate.rows || !r->changed.rows)
+    r->findings_new.rows = calloc(max_rows ? max_rows : 1, sizeof(struct row));
+    r->findings_fixed.rows = calloc(max_rows ? max_rows : 1, sizeof(struct row));
+    if (!r->network || !r->expiring.rows || !r->no_certificate.rows || !r->changed.rows ||
+        !r->findings_new.rows || !r->findings_fixed.rows)
         cs_report_free(&r);
     return r;
 }
@@ -69,6 +76,8 @@ static void row_clear(struct row *row)
     free(row->old_not_after);
     free(row->new_sha256);
     free(row->new_not_after);
+    free(row->check_id);
+    free(row->detail);
 }
 
 static void grid_clear(struct grid *g)
@@ -85,6 +94,8 @@ void cs_report_free(struct cs_report **r)
     grid_clear(&(*r)->expiring);
     grid_clear(&(*r)->no_certificate);
     grid_clear(&(*r)->changed);
+    grid_clear(&(*r)->findings_new);
+    grid_clear(&(*r)->findings_fixed);
     free((*r)->network);
     free(*r);
     *r = NULL;
@@ -162,9 +173,32 @@ void cs_report_add_changed(struct cs_report *r, const char *ip, uint16_t port, c
     row->new_not_after = dup_or_null(new_not_after);
 }
 
+void cs_report_add_finding(struct cs_report *r, const char *ip, uint16_t port, const char *sni,
+                           const char *check_id, enum cs_severity severity, const char *detail,
+                           enum cs_report_finding change)
+{
+    struct row *row = NULL;
+    if (change != CS_REPORT_FINDING_FIXED)
+        r->findings[severity]++;
+    if (change == CS_REPORT_FINDING_NEW)
+        row = grid_add(r, &r->findings_new, ip, port, sni);
+    else if (change == CS_REPORT_FINDING_FIXED)
+        row = grid_add(r, &r->findings_fixed, ip, port, sni);
+    if (row == NULL)
+        return;
+    row->check_id = dup_or_null(check_id);
+    row->severity = severity;
+    row->detail = dup_or_null(detail);
+}
+
 uint64_t cs_report_subject_count(const struct cs_report *r)
 {
-    return r->expiring.total + r->no_certificate.total;
+    if (r->kind != CS_JOB_VULNSCAN)
+        return r->expiring.total + r->no_certificate.total;
+    uint64_t n = 0;
+    for (int s = CS_SEVERITY_LOW; s <= CS_SEVERITY_CRITICAL; s++)
+        n += r->findings[s];
+    return n;
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -209,6 +243,13 @@ static void fill_no_certificate(cJSON *o, const struct row *row)
     cJSON_AddItemToObject(o, "reason", str_or_null(row->reason));
 }
 
+static void fill_finding(cJSON *o, const struct row *row)
+{
+    cJSON_AddStringToObject(o, "severity", cs_severity_name(row->severity));
+    cJSON_AddItemToObject(o, "check", str_or_null(row->check_id));
+    cJSON_AddItemToObject(o, "detail", str_or_null(row->detail));
+}
+
 static void fill_changed(cJSON *o, const struct row *row)
 {
     cJSON_AddItemToObject(o, "old_sha256", str_or_null(row->old_sha256));
@@ -236,14 +277,27 @@ cJSON *cs_report_to_json(const struct cs_report *r, int64_t job_id, time_t start
     cJSON *counts = cJSON_AddObjectToObject(o, "counts");
     for (int s = 0; s < CS_STATUS_COUNT; s++)
         cJSON_AddNumberToObject(counts, cs_status_name(s), (double)r->counts[s]);
-    cJSON_AddItemToObject(o, "expired_or_expiring", grid_json(&r->expiring, fill_expiring));
+    if (r->kind == CS_JOB_VULNSCAN) {
+        cJSON *by_severity = cJSON_AddObjectToObject(o, "findings");
+        for (int s = CS_SEVERITY_CRITICAL; s >= CS_SEVERITY_INFO; s--)
+            cJSON_AddNumberToObject(by_severity, cs_severity_name(s), (double)r->findings[s]);
+        cJSON_AddItemToObject(o, "new_findings", grid_json(&r->findings_new, fill_finding));
+        cJSON_AddItemToObject(o, "fixed_findings", grid_json(&r->findings_fixed, fill_finding));
+    } else {
+        cJSON_AddItemToObject(o, "expired_or_expiring", grid_json(&r->expiring, fill_expiring));
+    }
     cJSON_AddItemToObject(o, "no_certificate", grid_json(&r->no_certificate, fill_no_certificate));
     if (r->kind == CS_JOB_MONITORING)
         cJSON_AddItemToObject(o, "changed", grid_json(&r->changed, fill_changed));
     cJSON_AddNumberToObject(o, "subject_count", (double)n);
-    snprintf(subject, sizeof(subject), "certsweep %s of %s: %llu endpoint%s need%s attention",
-             cs_job_kind_name(r->kind), r->network, (unsigned long long)n, n == 1 ? "" : "s",
-             n == 1 ? "s" : "");
+    if (r->kind == CS_JOB_VULNSCAN)
+        snprintf(subject, sizeof(subject),
+                 "certsweep vulnscan of %s: %llu finding%s need%s attention", r->network,
+                 (unsigned long long)n, n == 1 ? "" : "s", n == 1 ? "s" : "");
+    else
+        snprintf(subject, sizeof(subject), "certsweep %s of %s: %llu endpoint%s need%s attention",
+                 cs_job_kind_name(r->kind), r->network, (unsigned long long)n, n == 1 ? "" : "s",
+                 n == 1 ? "s" : "");
     cJSON_AddStringToObject(o, "subject", subject);
     return o;
 }
@@ -277,6 +331,8 @@ struct column {
 static const struct column expiring_cols[] = {
     {"subject_cn", "SUBJECT_CN"}, {"not_after", "NOT_AFTER"}, {"days_left", "DAYS_LEFT"}, {0}};
 static const struct column no_cert_cols[] = {{"status", "STATUS"}, {"reason", "REASON"}, {0}};
+static const struct column finding_cols[] = {
+    {"severity", "SEVERITY"}, {"check", "CHECK"}, {"detail", "DETAIL"}, {0}};
 static const struct column changed_cols[] = {{"old_not_after", "OLD_NOT_AFTER"},
                                              {"new_not_after", "NEW_NOT_AFTER"},
                                              {"old_sha256", "OLD_SHA256"},
@@ -333,6 +389,13 @@ static void render_text(const cJSON *report, FILE *f)
     fprintf(f, "  %-24s %.0f\n", "endpoints scanned", num(report, "endpoints_scanned"));
     cJSON_ArrayForEach(count, cJSON_GetObjectItemCaseSensitive(report, "counts"))
         fprintf(f, "  %-24s %.0f\n", count->string, count->valuedouble);
+    if (cJSON_GetObjectItemCaseSensitive(report, "findings") != NULL) {
+        fputs("\n  findings seen\n", f);
+        cJSON_ArrayForEach(count, cJSON_GetObjectItemCaseSensitive(report, "findings"))
+            fprintf(f, "  %-24s %.0f\n", count->string, count->valuedouble);
+    }
+    grid_text(f, report, "new_findings", "new findings (or back after a fix)", finding_cols);
+    grid_text(f, report, "fixed_findings", "fixed findings", finding_cols);
     snprintf(title, sizeof(title), "expired or expiring within %.0f days",
              num(report, "expiry_days"));
     grid_text(f, report, "expired_or_expiring", title, expiring_cols);
@@ -434,6 +497,18 @@ static void render_html(const cJSON *report, FILE *f)
         fprintf(f, "</td><td>%.0f</td></tr>\n", count->valuedouble);
     }
     fputs("</table>\n", f);
+    if (cJSON_GetObjectItemCaseSensitive(report, "findings") != NULL) {
+        fputs("<h2>Findings seen</h2>\n<table class=\"summary\">", f);
+        cJSON_ArrayForEach(count, cJSON_GetObjectItemCaseSensitive(report, "findings"))
+        {
+            fputs("<tr><td>", f);
+            html_escaped(f, count->string);
+            fprintf(f, "</td><td>%.0f</td></tr>\n", count->valuedouble);
+        }
+        fputs("</table>\n", f);
+    }
+    grid_html(f, report, "new_findings", "New findings (or back after a fix)", finding_cols);
+    grid_html(f, report, "fixed_findings", "Fixed findings", finding_cols);
     snprintf(title, sizeof(title), "Expired or expiring within %.0f days",
              num(report, "expiry_days"));
     grid_html(f, report, "expired_or_expiring", title, expiring_cols);

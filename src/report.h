@@ -5,11 +5,13 @@
  * that JSON as text, JSON or HTML, so a past job's report reads the same.
  *
  * The subject number is expired-or-expiring plus did-not-return-a-
- * certificate. Grids keep at most max_rows rows; totals count every row.
+ * certificate; for a vulnscan job, the findings seen of severity low and
+ * above. Grids keep at most max_rows rows; totals count every row.
  */
 #ifndef CS_REPORT_H
 #define CS_REPORT_H
 
+#include "finding.h"
 #include "status.h"
 #include "store.h"
 
@@ -40,6 +42,13 @@ void cs_report_add_no_certificate(struct cs_report *r, const char *ip, uint16_t 
 void cs_report_add_changed(struct cs_report *r, const char *ip, uint16_t port, const char *sni,
                            const char *old_sha256, const char *old_not_after,
                            const char *new_sha256, const char *new_not_after);
+
+/* A vulnscan's finding on an endpoint: counted by severity unless fixed,
+ * listed when new (or back after a fix) or fixed. */
+enum cs_report_finding { CS_REPORT_FINDING_NEW, CS_REPORT_FINDING_SEEN, CS_REPORT_FINDING_FIXED };
+void cs_report_add_finding(struct cs_report *r, const char *ip, uint16_t port, const char *sni,
+                           const char *check_id, enum cs_severity severity, const char *detail,
+                           enum cs_report_finding change);
 
 /* Whole days from now to not_after, rounded down (negative once expired). */
 long cs_report_days_left(time_t not_after, time_t now);

@@ -491,6 +491,7 @@ void cs_network_clear(struct cs_network *net)
     free(net->snis);
     free(net->alert_to);
     free(net->webhooks);
+    free(net->tickets);
     memset(net, 0, sizeof(*net));
 }
 

@@ -50,6 +50,8 @@ struct cs_network {
     bool enabled;
     char *webhooks; /* names of the [webhook.NAME] sections that get the job
                      * summaries ("oncall"), space-separated; may be "" (v3) */
+    char *tickets;  /* names of the [ticketing.NAME] sections that get one ticket
+                     * per vulnscan finding, space-separated; may be "" (v4) */
 };
 void cs_network_clear(struct cs_network *net);
 

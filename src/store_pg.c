@@ -469,7 +469,7 @@ fail:
 #define NETWORK_COLS                                                                               \
     "n.id, n.name, n.description, n.ranges, n.excludes, n.ports, n.snis, n.alert_to,"              \
     " n.connect_timeout_ms, n.download_timeout_ms, n.expiry_days, n.max_email_rows,"               \
-    " n.auto_monitor, n.enabled, n.webhooks"
+    " n.auto_monitor, n.enabled, n.webhooks, n.tickets"
 #define JOB_COLS                                                                                   \
     "j.id, j.network_id, n.name, j.kind, j.state, j.started_at, j.finished_at,"                    \
     " j.endpoints_scanned, j.timed_out_connecting, j.timed_out_downloading,"                       \
@@ -687,13 +687,14 @@ static enum cs_rc fill_network(struct pg_store *s, const PGresult *res, int row,
     net->auto_monitor = r_int(&r) != 0;
     net->enabled = r_int(&r) != 0;
     net->webhooks = r_str(&r);
+    net->tickets = r_str(&r);
     enum cs_rc rc = r_end(s, &r, err, errlen);
     if (rc != CS_OK)
         cs_network_clear(net);
     return rc;
 }
 
-/* The parameters $1..$14 of a network's settings, name first. */
+/* The parameters $1..$15 of a network's settings, name first. */
 static void network_params(struct params *p, const struct cs_network *net)
 {
     p_str(p, net->name);
@@ -710,6 +711,7 @@ static void network_params(struct params *p, const struct cs_network *net)
     p_int(p, net->auto_monitor);
     p_int(p, net->enabled);
     p_str(p, net->webhooks);
+    p_str(p, net->tickets);
 }
 
 static enum cs_rc pg_network_add(struct cs_store *base, struct cs_network *net, char *err,
@@ -727,8 +729,8 @@ static enum cs_rc pg_network_add(struct cs_store *base, struct cs_network *net, 
     res = run(s, NULL,
               "INSERT INTO networks (name, description, ranges, excludes, ports, snis,"
               " alert_to, connect_timeout_ms, download_timeout_ms, expiry_days,"
-              " max_email_rows, auto_monitor, enabled, webhooks, created_at)"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+              " max_email_rows, auto_monitor, enabled, webhooks, tickets, created_at)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
               " ON CONFLICT (name) DO NOTHING RETURNING id",
               &p, "adding a network", &rc, err, errlen);
     if (res == NULL)
@@ -757,9 +759,9 @@ static enum cs_rc pg_network_update(struct cs_store *base, const struct cs_netwo
               "UPDATE networks SET name = $1, description = $2, ranges = $3, excludes = $4,"
               " ports = $5, snis = $6, alert_to = $7,"
               " connect_timeout_ms = $8, download_timeout_ms = $9, expiry_days = $10,"
-              " max_email_rows = $11, auto_monitor = $12, enabled = $13, webhooks = $14"
-              " WHERE id = $15 AND NOT EXISTS"
-              " (SELECT 1 FROM networks o WHERE o.name = $1 AND o.id <> $15)",
+              " max_email_rows = $11, auto_monitor = $12, enabled = $13, webhooks = $14,"
+              " tickets = $15 WHERE id = $16 AND NOT EXISTS"
+              " (SELECT 1 FROM networks o WHERE o.name = $1 AND o.id <> $16)",
               &p, "updating a network", &rc, err, errlen);
     if (res == NULL)
         return rc;

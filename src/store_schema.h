@@ -157,7 +157,8 @@
  * (endpoint, check id): a finding seen again updates its row, one no longer
  * seen gets fixed_at, and one that comes back has fixed_at cleared. Times
  * are RFC 3339 text, severity its name ("high"); cve and cert_sha256 may be
- * NULL. jobs.kind takes 'vulnscan' as well, which needs no DDL. */
+ * NULL. jobs.kind takes 'vulnscan' as well, which needs no DDL. A network's
+ * tickets name the [ticketing.NAME] sections its findings go to. */
 #define CS_STORE_SCHEMA_V4(PK, BYTES)                                                              \
     "CREATE TABLE findings ("                                                                      \
     "  id          " PK ","                                                                        \
@@ -174,6 +175,7 @@
     "  job_id      BIGINT REFERENCES jobs(id) ON DELETE SET NULL,"                                 \
     "  UNIQUE (endpoint_id, check_id)"                                                             \
     ");"                                                                                           \
-    "CREATE INDEX findings_job ON findings(job_id);"
+    "CREATE INDEX findings_job ON findings(job_id);"                                               \
+    "ALTER TABLE networks ADD COLUMN tickets TEXT NOT NULL DEFAULT '';"
 
 #endif

@@ -58,7 +58,7 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CS_STORE_SCHEMA_VER
  * below that take them apart; keep each list and its reader together. */
 #define NETWORK_COLS                                                                               \
     "id, name, description, ranges, excludes, ports, snis, alert_to, connect_timeout_ms, "         \
-    "download_timeout_ms, expiry_days, max_email_rows, auto_monitor, enabled, webhooks"
+    "download_timeout_ms, expiry_days, max_email_rows, auto_monitor, enabled, webhooks, tickets"
 /* The eight counts are in the order of enum cs_status. */
 #define JOB_COLS                                                                                   \
     "j.id, j.network_id, j.kind, j.state, j.started_at, j.finished_at, j.endpoints_scanned, "      \
@@ -136,13 +136,13 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_NETWORK_ADD] = "INSERT INTO networks (name, description, ranges, excludes, ports, snis, "
                        "alert_to, connect_timeout_ms, download_timeout_ms, expiry_days, "
-                       "max_email_rows, auto_monitor, enabled, webhooks, created_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                       "max_email_rows, auto_monitor, enabled, webhooks, tickets, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     [ST_NETWORK_UPDATE] = "UPDATE networks SET name = ?1, description = ?2, ranges = ?3, "
                           "excludes = ?4, ports = ?5, snis = ?6, alert_to = ?7, "
                           "connect_timeout_ms = ?8, download_timeout_ms = ?9, expiry_days = ?10, "
                           "max_email_rows = ?11, auto_monitor = ?12, enabled = ?13, "
-                          "webhooks = ?14 WHERE id = ?15",
+                          "webhooks = ?14, tickets = ?15 WHERE id = ?16",
     [ST_NETWORK_REMOVE] = "DELETE FROM networks WHERE name = ?1",
     [ST_NETWORK_GET] = "SELECT " NETWORK_COLS " FROM networks WHERE name = ?1",
     [ST_NETWORK_LIST] = "SELECT " NETWORK_COLS " FROM networks ORDER BY name",
@@ -425,6 +425,7 @@ static enum cs_rc read_network(struct sqlite_store *s, sqlite3_stmt *st, struct 
     net->auto_monitor = sqlite3_column_int(st, 12) != 0;
     net->enabled = sqlite3_column_int(st, 13) != 0;
     net->webhooks = col_dup(st, 14, &oom);
+    net->tickets = col_dup(st, 15, &oom);
     if (oom) {
         cs_network_clear(net);
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading network %" PRId64,
@@ -946,6 +947,7 @@ static void bind_network(sqlite3_stmt *st, const struct cs_network *net)
     sqlite3_bind_int(st, 12, net->auto_monitor);
     sqlite3_bind_int(st, 13, net->enabled);
     bind_text(st, 14, net->webhooks);
+    bind_text(st, 15, net->tickets);
 }
 
 static enum cs_rc sqlite_network_add(struct cs_store *base, struct cs_network *net, char *err,
@@ -959,7 +961,7 @@ static enum cs_rc sqlite_network_add(struct cs_store *base, struct cs_network *n
     if ((rc = stmt_get(s, ST_NETWORK_ADD, &st, err, errlen)) != CS_OK)
         return rc;
     bind_network(st, net);
-    bind_time(st, 15, 0, now);
+    bind_time(st, 16, 0, now);
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
             rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);
@@ -983,7 +985,7 @@ static enum cs_rc sqlite_network_update(struct cs_store *base, const struct cs_n
     if ((rc = stmt_get(s, ST_NETWORK_UPDATE, &st, err, errlen)) != CS_OK)
         return rc;
     bind_network(st, net);
-    sqlite3_bind_int64(st, 15, net->id);
+    sqlite3_bind_int64(st, 16, net->id);
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
             rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);

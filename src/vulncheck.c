@@ -50,6 +50,56 @@ static const struct {
     {"certificate", CS_VCHECK_CERTIFICATE},
 };
 
+unsigned cs_vcheck_group_of(const char *id)
+{
+    static const struct {
+        const char *id;
+        unsigned flag;
+    } groups[] = {
+        {"sslv2", CS_VCHECK_PROTOCOLS},
+        {"sslv3", CS_VCHECK_PROTOCOLS},
+        {"tls1_0", CS_VCHECK_PROTOCOLS},
+        {"tls1_1", CS_VCHECK_PROTOCOLS},
+        {"poodle", CS_VCHECK_PROTOCOLS},
+        {"weak_cipher", CS_VCHECK_CIPHERS},
+        {"heartbleed", CS_VCHECK_HEARTBLEED},
+        {"no_fallback_scsv", CS_VCHECK_FALLBACK},
+        {"insecure_renegotiation", CS_VCHECK_RENEGOTIATION},
+        {"compression", CS_VCHECK_COMPRESSION},
+        {"expired", CS_VCHECK_CERTIFICATE},
+        {"not_yet_valid", CS_VCHECK_CERTIFICATE},
+        {"expiring", CS_VCHECK_CERTIFICATE},
+        {"weak_signature", CS_VCHECK_CERTIFICATE},
+        {"weak_key", CS_VCHECK_CERTIFICATE},
+        {"self_signed", CS_VCHECK_CERTIFICATE},
+        {"untrusted_chain", CS_VCHECK_CERTIFICATE},
+        {"incomplete_chain", CS_VCHECK_CERTIFICATE},
+        {"hostname_mismatch", CS_VCHECK_CERTIFICATE},
+    };
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+        if (strcmp(groups[i].id, id) == 0)
+            return groups[i].flag;
+    return 0;
+}
+
+unsigned cs_vcheck_inconclusive_groups(const struct cs_findings *findings)
+{
+    unsigned mask = 0;
+    for (size_t i = 0; i < findings->count; i++) {
+        const struct cs_finding *f = &findings->items[i];
+        if (strcmp(f->check->id, "inconclusive") != 0)
+            continue;
+        /* Notes are "group: text", joined by "; " (note_inconclusive). */
+        for (const char *p = f->detail; p != NULL; p = strstr(p, "; ") ? strstr(p, "; ") + 2 : NULL)
+            for (size_t k = 0; k < sizeof(check_names) / sizeof(check_names[0]); k++) {
+                size_t n = strlen(check_names[k].name);
+                if (strncmp(p, check_names[k].name, n) == 0 && p[n] == ':')
+                    mask |= check_names[k].flag;
+            }
+    }
+    return mask;
+}
+
 enum cs_rc cs_vcheck_parse_list(const char *text, unsigned *mask, char *err, size_t errlen)
 {
     unsigned out = 0;

@@ -43,6 +43,15 @@ enum cs_vcheck_flags {
 /* Parses "protocols,ciphers" into a mask. On error names the bad word. */
 enum cs_rc cs_vcheck_parse_list(const char *text, unsigned *mask, char *err, size_t errlen);
 
+/* The group of checks whose run decides check_id (a finding id of
+ * finding.h): a stored finding is marked fixed only by a scan that ran its
+ * group. 0 for ids no group decides (revocation, inconclusive). */
+unsigned cs_vcheck_group_of(const char *check_id);
+
+/* The groups an "inconclusive" finding's detail names ("protocols: ...;
+ * ciphers: ..."): those whose absent findings prove nothing. */
+unsigned cs_vcheck_inconclusive_groups(const struct cs_findings *findings);
+
 /* The protocols probed, lowest first. */
 enum cs_vversion {
     CS_VV_SSL2,

@@ -28,6 +28,8 @@ int cs_cmd_test_channel(int argc, char **argv);
 int cs_cmd_alert(int argc, char **argv);
 int cs_cmd_outbox(int argc, char **argv);
 int cs_cmd_vuln(int argc, char **argv);
+int cs_cmd_vulnscan(int argc, char **argv);
+int cs_cmd_findings(int argc, char **argv);
 
 /* The target arguments of scan-like commands (scan, vuln). */
 struct cs_cli_target_args {

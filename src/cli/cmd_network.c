@@ -30,6 +30,8 @@ static const char network_help[] =
     "  --alert-to EMAIL...       who gets the discovery and monitoring emails\n"
     "  --webhook NAME...         [webhook.NAME] sections of the config that get\n"
     "                            the job summaries\n"
+    "  --ticket NAME...          [ticketing.NAME] sections of the config that get\n"
+    "                            one ticket per vulnerability found by vulnscan\n"
     "  --auto-monitor            monitor every endpoint that returns a certificate\n"
     "  --no-auto-monitor         (edit) stop doing so\n"
     "  --max-email-rows N        rows of each grid in reports (default 50)\n"
@@ -48,6 +50,7 @@ static const struct net_option {
     {"--sni", OPT_LIST, offsetof(struct cs_network, snis)},
     {"--alert-to", OPT_LIST, offsetof(struct cs_network, alert_to)},
     {"--webhook", OPT_LIST, offsetof(struct cs_network, webhooks)},
+    {"--ticket", OPT_LIST, offsetof(struct cs_network, tickets)},
     {"--ports", OPT_TEXT, offsetof(struct cs_network, ports)},
     {"--description", OPT_TEXT, offsetof(struct cs_network, description)},
     {"--connect-timeout", OPT_NUMBER, offsetof(struct cs_network, connect_timeout_ms)},
@@ -79,10 +82,13 @@ static char *join(char **argv, int from, int to)
     return s;
 }
 
-/* Every --webhook NAME must be a [webhook.NAME] of the configuration, so
- * that a typo is an error now rather than events that wait for ever. */
-static int check_webhooks(const char *names)
+/* Every --webhook NAME must be a [webhook.NAME] of the configuration, and
+ * every --ticket NAME a [ticketing.NAME], so that a typo is an error now
+ * rather than events that wait for ever. */
+static int check_channels(const char *names, bool is_webhook)
 {
+    const char *option = is_webhook ? "--webhook" : "--ticket";
+    const char *section = is_webhook ? "webhook" : "ticketing";
     char msg[CS_ERRLEN], *list = strdup(names ? names : "");
     const struct cs_config *cfg = NULL;
     int status = 0;
@@ -93,8 +99,8 @@ static int check_webhooks(const char *names)
          n = strtok_r(NULL, " ", &save)) {
         if (cfg == NULL && (cfg = cs_cli_config("network")) == NULL) {
             status = CS_EXIT_USAGE;
-        } else if (cs_config_remote(cfg, true, n) == NULL) {
-            snprintf(msg, sizeof(msg), "--webhook %s: no [webhook.%s] section in %s", n, n,
+        } else if (cs_config_remote(cfg, is_webhook, n) == NULL) {
+            snprintf(msg, sizeof(msg), "%s %s: no [%s.%s] section in %s", option, n, section, n,
                      cs_cli_config_path());
             status = fail(msg);
         }
@@ -106,7 +112,7 @@ static int check_webhooks(const char *names)
 /* Applies the options in argv to net. Returns 0 or an exit status. */
 static int apply_options(struct cs_network *net, int argc, char **argv)
 {
-    bool webhooks_given = false;
+    bool webhooks_given = false, tickets_given = false;
     char msg[CS_ERRLEN];
     for (int i = 0; i < argc;) {
         const struct net_option *o = NULL;
@@ -120,6 +126,7 @@ static int apply_options(struct cs_network *net, int argc, char **argv)
         }
         char *field = (char *)net + o->offset;
         webhooks_given |= o->offset == offsetof(struct cs_network, webhooks);
+        tickets_given |= o->offset == offsetof(struct cs_network, tickets);
         int end = i + 1;
         switch (o->kind) {
         case OPT_LIST:
@@ -162,14 +169,15 @@ static int apply_options(struct cs_network *net, int argc, char **argv)
     }
     /* Checked only when given: an edit of something else must not fail
      * because a section went away since. */
-    return webhooks_given ? check_webhooks(net->webhooks) : 0;
+    int status = webhooks_given ? check_channels(net->webhooks, true) : 0;
+    return status == 0 && tickets_given ? check_channels(net->tickets, false) : status;
 }
 
 /* Replaces NULL text fields by "" so that every field has a value. */
 static bool fill_defaults(struct cs_network *net)
 {
     char **texts[] = {&net->description, &net->ranges,   &net->excludes, &net->ports,
-                      &net->snis,        &net->alert_to, &net->webhooks};
+                      &net->snis,        &net->alert_to, &net->webhooks, &net->tickets};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         if (*texts[i] == NULL && (*texts[i] = strdup(i == 3 ? "443" : "")) == NULL)
             return false;
@@ -197,6 +205,7 @@ static void show_network(const struct cs_network *n)
     printf("expiry days       %u\n", n->expiry_days);
     printf("alert to          %s\n", n->alert_to);
     printf("webhooks          %s\n", n->webhooks);
+    printf("tickets           %s\n", n->tickets);
     printf("auto monitor      %s\n", n->auto_monitor ? "yes" : "no");
     printf("max email rows    %u\n", n->max_email_rows);
 }

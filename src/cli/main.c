@@ -11,7 +11,11 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"scan", cs_cmd_scan, "probe targets and report every endpoint's status and certificate"},
-    {"vuln", cs_cmd_vuln, "check targets for old protocols, weak suites, Heartbleed, bad certificates"},
+    {"vuln", cs_cmd_vuln,
+     "check targets for old protocols, weak suites, Heartbleed, bad certificates"},
+    {"vulnscan", cs_cmd_vulnscan,
+     "check a network's endpoints for vulnerabilities, store findings"},
+    {"findings", cs_cmd_findings, "list the stored findings of vulnerability scans"},
     {"network", cs_cmd_network, "add, list, show, edit, remove, enable, disable networks"},
     {"discover", cs_cmd_discover, "scan a network into the inventory, print the discovery report"},
     {"monitor", cs_cmd_monitor, "re-probe a network's monitored endpoints, print the report"},

@@ -222,6 +222,7 @@ static void fill_network(struct cs_network *net, const char *name)
     net->auto_monitor = true;
     net->enabled = true;
     net->webhooks = xstrdup("oncall");
+    net->tickets = xstrdup("sdp jira");
 }
 
 /* Adds a network with the fields of fill_network() and returns its id. */
@@ -609,6 +610,7 @@ static void test_network_add_then_get_returns_every_field(void **state)
     assert_true(net.auto_monitor);
     assert_true(net.enabled);
     assert_string_equal(net.webhooks, "oncall");
+    assert_string_equal(net.tickets, "sdp jira");
     cs_network_clear(&net);
 }
 
@@ -705,11 +707,15 @@ static void test_network_webhooks_round_trip_and_default_to_empty(void **state)
     fill_network(&net, "quiet");
     free(net.webhooks);
     net.webhooks = NULL;
+    free(net.tickets);
+    net.tickets = NULL;
     ASSERT_OK(fx, cs_store_network_add(fx->store, &net, fx->err, sizeof(fx->err)));
     cs_network_clear(&net);
     ASSERT_OK(fx, cs_store_network_get(fx->store, "quiet", &net, fx->err, sizeof(fx->err)));
     assert_non_null(net.webhooks);
     assert_string_equal(net.webhooks, "");
+    assert_non_null(net.tickets);
+    assert_string_equal(net.tickets, "");
 
     /* update writes them... */
     free(net.webhooks);
@@ -2482,6 +2488,8 @@ static void check_migrated(struct fixture *fx)
     assert_string_equal(net.ranges, "192.0.2.0/24");
     assert_non_null(net.webhooks);
     assert_string_equal(net.webhooks, "");
+    assert_non_null(net.tickets);
+    assert_string_equal(net.tickets, "");
     cs_network_clear(&net);
 
     open_ticket(fx, "ticketing.sdp", "alert:lab-30:aa", T0);

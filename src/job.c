@@ -400,6 +400,7 @@ enum cs_rc cs_job_run(struct cs_store *s, const char *name, enum cs_job_kind kin
         .download_timeout_ms = net.download_timeout_ms,
         .concurrency = opts->concurrency ? opts->concurrency : 8192,
         .stop = opts->stop,
+        .pause = opts->pause,
     };
     struct cs_scan_callbacks cbs = {
         .on_result = record_result,

@@ -16,6 +16,7 @@ struct cs_job_opts {
     const char *dns_servers; /* NULL: /etc/resolv.conf */
     unsigned concurrency;    /* 0: the scanner's default of 8192 */
     const volatile sig_atomic_t *stop;
+    const volatile sig_atomic_t *pause; /* as in struct cs_scan_opts */
     /* The delivery channels: with a [syslog] section, jobs queue syslog
      * messages too (job_notify.h). NULL: emails only. */
     const struct cs_config *config;

@@ -12,6 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* How often a paused scan looks whether it may go on. */
+#define PAUSE_POLL_MS 250
+
 enum conn_state { CONN_CONNECTING, CONN_HANDSHAKING };
 
 struct scanner;
@@ -506,6 +509,11 @@ static uint64_t rate_slot(const struct scanner *sc)
     return sc->t0_us + sc->started * 1000000u / sc->opts->rate;
 }
 
+static bool paused(const struct scanner *sc)
+{
+    return sc->opts->pause != NULL && *sc->opts->pause;
+}
+
 /* Starts connections up to the concurrency limit, at most a batch per turn
  * of the loop so that the answers to earlier ones are read promptly and
  * their elapsed times stay true. */
@@ -515,6 +523,8 @@ static void launch_more(struct scanner *sc)
     struct cs_endpoint ep;
     unsigned batch = 256;
 
+    if (paused(sc))
+        return;
     while (batch-- > 0 && sc->inflight < sc->opts->concurrency && !sc->blocked) {
         if (rate_slot(sc) > now)
             break;
@@ -538,11 +548,15 @@ static int next_wait_ms(const struct scanner *sc, uint64_t now)
 
     /* More to launch now: only poll. */
     if (sc->inflight < sc->opts->concurrency && !sc->blocked && sc->started < sc->plan->total &&
-        rate_slot(sc) <= now)
+        rate_slot(sc) <= now && !paused(sc))
         return 0;
     if (t != NULL)
         wake = t->deadline;
-    if (sc->opts->rate && sc->started < sc->plan->total && rate_slot(sc) < wake)
+    /* Paused: look again now and then, as the signal that resumes the scan
+     * may come just before epoll_wait and not interrupt it. */
+    if (paused(sc) && now + PAUSE_POLL_MS * 1000 < wake)
+        wake = now + PAUSE_POLL_MS * 1000;
+    if (sc->opts->rate && sc->started < sc->plan->total && !paused(sc) && rate_slot(sc) < wake)
         wake = rate_slot(sc);
     if (sc->cb->on_progress && sc->cb->progress_interval_ms && sc->next_progress_us < wake)
         wake = sc->next_progress_us;

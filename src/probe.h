@@ -27,6 +27,10 @@ struct cs_scan_opts {
     /* When set (by a signal handler, say) and *stop becomes non-zero, the
      * scan drops what is in flight and returns CS_ERR_INTERRUPTED. */
     const volatile sig_atomic_t *stop;
+    /* When set and *pause is non-zero, no new connection starts (those in
+     * flight go on): quiet hours of `certsweep serve`, which pauses a job
+     * with SIGUSR1 and resumes it with SIGUSR2. */
+    const volatile sig_atomic_t *pause;
 };
 
 struct cs_scan_callbacks {

@@ -82,21 +82,30 @@ unsigned cs_vcheck_group_of(const char *id)
     return 0;
 }
 
-unsigned cs_vcheck_inconclusive_groups(const struct cs_findings *findings)
+bool cs_vcheck_inconclusive_about(const struct cs_findings *findings, const char *name)
 {
-    unsigned mask = 0;
+    size_t n = strlen(name);
     for (size_t i = 0; i < findings->count; i++) {
         const struct cs_finding *f = &findings->items[i];
         if (strcmp(f->check->id, "inconclusive") != 0)
             continue;
-        /* Notes are "group: text", joined by "; " (note_inconclusive). */
-        for (const char *p = f->detail; p != NULL; p = strstr(p, "; ") ? strstr(p, "; ") + 2 : NULL)
-            for (size_t k = 0; k < sizeof(check_names) / sizeof(check_names[0]); k++) {
-                size_t n = strlen(check_names[k].name);
-                if (strncmp(p, check_names[k].name, n) == 0 && p[n] == ':')
-                    mask |= check_names[k].flag;
-            }
+        /* Notes are "name: text", joined by "; " (note_inconclusive). */
+        for (const char *p = f->detail; p != NULL;) {
+            if (strncmp(p, name, n) == 0 && p[n] == ':')
+                return true;
+            if ((p = strstr(p, "; ")) != NULL)
+                p += 2;
+        }
     }
+    return false;
+}
+
+unsigned cs_vcheck_inconclusive_groups(const struct cs_findings *findings)
+{
+    unsigned mask = 0;
+    for (size_t k = 0; k < sizeof(check_names) / sizeof(check_names[0]); k++)
+        if (cs_vcheck_inconclusive_about(findings, check_names[k].name))
+            mask |= check_names[k].flag;
     return mask;
 }
 

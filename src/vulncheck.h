@@ -48,8 +48,10 @@ enum cs_rc cs_vcheck_parse_list(const char *text, unsigned *mask, char *err, siz
  * group. 0 for ids no group decides (revocation, inconclusive). */
 unsigned cs_vcheck_group_of(const char *check_id);
 
-/* The groups an "inconclusive" finding's detail names ("protocols: ...;
- * ciphers: ..."): those whose absent findings prove nothing. */
+/* Whether the "inconclusive" finding's detail has a note about name
+ * ("protocols: ...; revocation: ..."): then the absent findings of name
+ * prove nothing. The groups of enum cs_vcheck_flags with such a note. */
+bool cs_vcheck_inconclusive_about(const struct cs_findings *findings, const char *name);
 unsigned cs_vcheck_inconclusive_groups(const struct cs_findings *findings);
 
 /* The protocols probed, lowest first. */

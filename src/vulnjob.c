@@ -269,7 +269,8 @@ static void record_result(const struct cs_vuln_result *r, void *arg)
     leaf_of(r, ip, &leaf);
     struct sync_ctx ctx = {
         .looked = {.groups = vj->checks & ~cs_vcheck_inconclusive_groups(r->findings),
-                   .revocation = vj->opts->revocation},
+                   .revocation = vj->opts->revocation &&
+                                 !cs_vcheck_inconclusive_about(r->findings, "revocation")},
         .vj = vj,
         .ep = &ep->row,
         .leaf = &leaf,
@@ -377,9 +378,10 @@ enum cs_rc cs_vulnjob_run(struct cs_store *s, const char *network,
         .concurrency = opts->concurrency ? opts->concurrency : 1024,
         .per_host = opts->per_host ? opts->per_host : 5,
         .checks = vj.checks,
-        /* REVOCATION-INTEGRATE .revocation = opts->revocation, */
+        .revocation = opts->revocation,
         .cert = {.ca_file = opts->ca_file, .expiring_days = (int)net.expiry_days},
         .stop = opts->stop,
+        .pause = opts->pause,
     };
     if ((rc = cs_certcheck_store_new(&vopts.cert, &unused, err, errlen)) != CS_OK)
         goto out;

@@ -28,6 +28,7 @@ struct cs_vulnjob_opts {
     unsigned per_host;    /* connections at once to one address; 0: 5 */
     unsigned concurrency; /* connections at once in all; 0: 1024 */
     const volatile sig_atomic_t *stop;
+    const volatile sig_atomic_t *pause; /* as in struct cs_scan_opts */
     /* The delivery channels: syslog messages need a [syslog] section, the
      * network's tickets their [ticketing.NAME] sections. NULL: none. */
     const struct cs_config *config;

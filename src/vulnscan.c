@@ -1,6 +1,7 @@
 #include "vulnscan.h"
 #include "log.h"
 #include "probe.h"
+#include "revocation.h"
 #include "timerheap.h"
 
 #include <errno.h>
@@ -64,6 +65,7 @@ struct vscan {
     const struct cs_vuln_opts *opts;
     const struct cs_vuln_callbacks *cb;
     X509_STORE *store;
+    struct cs_revcheck *rev; /* NULL without --revocation */
     struct endpoint *eps;
     size_t ep_count, ep_cap;
     size_t *queue; /* indexes of endpoints for the raw probes, in order */
@@ -96,7 +98,8 @@ static void report_progress(struct vscan *vs, uint64_t now)
 }
 
 /* Hands one endpoint's outcome to the caller; check may be NULL (no raw
- * probe ran). The certificate checks run here, on the discovery chain. */
+ * probe ran). The certificate checks run here, on the discovery chain, and
+ * the revocation verdicts (fetched before the raw probes) are added. */
 static void emit(struct vscan *vs, const struct endpoint *ep, struct cs_vcheck *check,
                  uint64_t start_us)
 {
@@ -107,6 +110,9 @@ static void emit(struct vscan *vs, const struct endpoint *ep, struct cs_vcheck *
     cs_addr_format(&ep->addr, ip, sizeof(ip));
     if (ep->chain != NULL && (vs->opts->checks & CS_VCHECK_CERTIFICATE) &&
         cs_certcheck_run(ep->chain, vs->store, ep->sni, ip, &vs->opts->cert, findings) != CS_OK)
+        vs->oom = true;
+    if (ep->chain != NULL && vs->rev != NULL &&
+        cs_revcheck_findings(vs->rev, ep->chain, findings) != CS_OK)
         vs->oom = true;
     struct cs_vuln_result r = {
         .addr = &ep->addr,
@@ -443,13 +449,18 @@ static void end_session(struct vscan *vs, struct session *s)
 
 /* Fills the running sessions, starts new ones while connections are free,
  * and reports those that are done. */
+static bool paused(const struct vscan *vs)
+{
+    return vs->opts->pause != NULL && *vs->opts->pause;
+}
+
 static void schedule(struct vscan *vs)
 {
     struct session *s, *next;
 
-    for (s = vs->active; s != NULL; s = s->next)
+    for (s = vs->active; s != NULL && !paused(vs); s = s->next)
         fill(vs, s);
-    while (vs->inflight < vs->opts->concurrency && vs->queue_next < vs->queue_len) {
+    while (!paused(vs) && vs->inflight < vs->opts->concurrency && vs->queue_next < vs->queue_len) {
         struct endpoint *ep = &vs->eps[vs->queue[vs->queue_next]];
         if (!start_session(vs, ep)) {
             vs->oom = true;
@@ -479,6 +490,9 @@ static int next_wait_ms(const struct vscan *vs, uint64_t now)
         wake = t->deadline;
     if (vs->cb->on_progress && vs->cb->progress_interval_ms && vs->next_progress_us < wake)
         wake = vs->next_progress_us;
+    /* Paused: look again now and then (see probe.c). */
+    if (paused(vs) && now + 250000 < wake)
+        wake = now + 250000;
     if (wake == UINT64_MAX)
         return -1;
     if (wake <= now)
@@ -522,13 +536,33 @@ static enum cs_rc raw_probes(struct vscan *vs, char *err, size_t errlen)
     }
 }
 
+/* Fetches the OCSP answers and CRLs of every chain the discovery pass got,
+ * all at once, before the raw probes: emit() then only looks the verdicts
+ * up. */
+static enum cs_rc check_revocation(struct vscan *vs, char *err, size_t errlen)
+{
+    struct cs_revcheck_opts ropts = {
+        .timeout_ms = vs->opts->revocation_timeout_ms,
+        .store = vs->store,
+        .now = vs->opts->cert.now,
+    };
+    enum cs_rc rc = cs_revcheck_new(&ropts, &vs->rev, err, errlen);
+
+    for (size_t i = 0; rc == CS_OK && i < vs->ep_count; i++)
+        if (vs->eps[i].chain != NULL && cs_revcheck_add(vs->rev, vs->eps[i].chain) != CS_OK)
+            rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+    if (rc == CS_OK)
+        rc = cs_revcheck_run(vs->rev, vs->opts->stop, err, errlen);
+    return rc;
+}
+
 enum cs_rc cs_vuln_run(const struct cs_plan *plan, const struct cs_vuln_opts *opts,
                        const struct cs_vuln_callbacks *callbacks, char *err, size_t errlen)
 {
     struct vscan vs = {.opts = opts, .cb = callbacks, .epfd = -1, .total = plan->total};
     enum cs_rc rc;
 
-    if ((opts->checks & CS_VCHECK_CERTIFICATE) &&
+    if ((opts->checks & CS_VCHECK_CERTIFICATE || opts->revocation) &&
         (rc = cs_certcheck_store_new(&opts->cert, &vs.store, err, errlen)) != CS_OK)
         return rc;
     vs.t0_us = now_us();
@@ -539,6 +573,7 @@ enum cs_rc cs_vuln_run(const struct cs_plan *plan, const struct cs_vuln_opts *op
         .download_timeout_ms = opts->read_timeout_ms,
         .concurrency = opts->concurrency,
         .stop = opts->stop,
+        .pause = opts->pause,
     };
     struct cs_scan_callbacks on_discovery = {.on_result = on_discovered, .arg = &vs};
     rc = cs_scan_run(plan, &discovery, &on_discovery, err, errlen);
@@ -548,6 +583,9 @@ enum cs_rc cs_vuln_run(const struct cs_plan *plan, const struct cs_vuln_opts *op
         rc = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
         goto out;
     }
+
+    if (opts->revocation && (rc = check_revocation(&vs, err, errlen)) != CS_OK)
+        goto out;
 
     vs.queue = calloc(vs.ep_count ? vs.ep_count : 1, sizeof(*vs.queue));
     if (vs.queue == NULL) {
@@ -589,6 +627,7 @@ out:
     cs_timerheap_free(&vs.timers);
     if (vs.epfd >= 0)
         close(vs.epfd);
+    cs_revcheck_free(&vs.rev);
     X509_STORE_free(vs.store);
     return rc;
 }

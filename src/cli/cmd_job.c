@@ -12,11 +12,17 @@
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, pause_requested;
 
 static void request_stop(int sig)
 {
     stop_requested = 1;
+}
+
+/* `certsweep serve` pauses a job in its network's quiet hours. */
+static void request_pause(int sig)
+{
+    pause_requested = sig == SIGUSR1;
 }
 
 static void draw_progress(uint64_t done, uint64_t total, double elapsed_s, void *arg)
@@ -35,7 +41,7 @@ static int run_job(int argc, char **argv, enum cs_job_kind kind)
     };
     const char *cmd = cs_job_kind_name(kind)[0] == 'd' ? "discover" : "monitor";
     enum cs_report_format format = CS_REPORT_TEXT;
-    struct cs_job_opts opts = {.stop = &stop_requested};
+    struct cs_job_opts opts = {.stop = &stop_requested, .pause = &pause_requested};
     struct cs_store *store = NULL;
     cJSON *report = NULL;
     char err[CS_ERRLEN];
@@ -92,6 +98,9 @@ static int run_job(int argc, char **argv, enum cs_job_kind kind)
     struct sigaction sa = {.sa_handler = request_stop};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = request_pause;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
 
     enum cs_rc rc = cs_job_run(store, argv[optind], kind, &opts, &report, err, sizeof(err));
     if (opts.on_progress)

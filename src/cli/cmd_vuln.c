@@ -23,6 +23,7 @@ struct vuln_args {
     unsigned per_host;
     unsigned expiring_days;
     unsigned dns_timeout_ms;
+    unsigned revocation_timeout_ms;
     const char *ports;
     const char *sni;
     const char *ca_file;
@@ -31,6 +32,7 @@ struct vuln_args {
     const char *output;
     const char *dns_servers;
     bool quiet;
+    bool revocation;
 };
 
 /* The numeric options: name, bounds and default in one place. */
@@ -45,10 +47,19 @@ static const struct number_option {
     {"per-host", 1, 1000, 5, offsetof(struct vuln_args, per_host)},
     {"expiring-days", 0, 36500, 30, offsetof(struct vuln_args, expiring_days)},
     {"dns-timeout", 1, 60000, 3000, offsetof(struct vuln_args, dns_timeout_ms)},
+    {"revocation-timeout", 1, 600000, 10000, offsetof(struct vuln_args, revocation_timeout_ms)},
 };
 #define NUMBER_OPTION_BASE 1000
 
-enum { OPT_EXCLUDE = 256, OPT_SNI, OPT_FORMAT, OPT_CA_FILE, OPT_CHECKS, OPT_DNS_SERVER };
+enum {
+    OPT_EXCLUDE = 256,
+    OPT_SNI,
+    OPT_FORMAT,
+    OPT_CA_FILE,
+    OPT_CHECKS,
+    OPT_DNS_SERVER,
+    OPT_REVOCATION
+};
 
 static const char vuln_help[] =
     "usage: certsweep vuln [OPTIONS] TARGET...\n"
@@ -60,6 +71,7 @@ static const char vuln_help[] =
     "yet valid, expiring, weak signature or key, self-signed, untrusted or\n"
     "incomplete chain, host name mismatch). Probes are hand-built hellos: no\n"
     "handshake is completed and nothing is sent that could harm a server.\n"
+    "With --revocation, whether the issuer revoked the certificate (OCSP, CRL).\n"
     "\n"
     "TARGET is as for 'certsweep scan' (address, CIDR, range, hostname, :PORTS,\n"
     "@FILE).\n"
@@ -75,6 +87,12 @@ static const char vuln_help[] =
     "                             (default: all)\n"
     "      --expiring-days N      report certificates expiring within N days\n"
     "                             (default 30)\n"
+    "      --revocation           also ask the OCSP responders and fetch the CRLs\n"
+    "                             named in the certificates (http:// only): this\n"
+    "                             calls out to those servers, so it is off by\n"
+    "                             default\n"
+    "      --revocation-timeout MS  deadline per OCSP request or CRL download\n"
+    "                             (default 10000)\n"
     "      --connect-timeout MS   TCP connect deadline per probe (default 2000)\n"
     "      --read-timeout MS      deadline for each probe's answer (default 5000)\n"
     "      --per-host N           connections at once to one address (default 5)\n"
@@ -143,6 +161,7 @@ int cs_cmd_vuln(int argc, char **argv)
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
         {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
+        {"revocation", no_argument, NULL, OPT_REVOCATION},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -152,6 +171,7 @@ int cs_cmd_vuln(int argc, char **argv)
         {"per-host", required_argument, NULL, NUMBER_OPTION_BASE + 3},
         {"expiring-days", required_argument, NULL, NUMBER_OPTION_BASE + 4},
         {"dns-timeout", required_argument, NULL, NUMBER_OPTION_BASE + 5},
+        {"revocation-timeout", required_argument, NULL, NUMBER_OPTION_BASE + 6},
         {NULL, 0, NULL, 0},
     };
     struct vuln_args a = {.ports = "443"};
@@ -207,6 +227,9 @@ int cs_cmd_vuln(int argc, char **argv)
             break;
         case OPT_DNS_SERVER:
             a.dns_servers = optarg;
+            break;
+        case OPT_REVOCATION:
+            a.revocation = true;
             break;
         default:
             if (opt >= NUMBER_OPTION_BASE) {
@@ -269,6 +292,8 @@ int cs_cmd_vuln(int argc, char **argv)
         .per_host = a.per_host,
         .checks = checks,
         .cert = {.ca_file = a.ca_file, .expiring_days = (int)a.expiring_days},
+        .revocation = a.revocation,
+        .revocation_timeout_ms = a.revocation_timeout_ms,
         .stop = &stop_requested,
     };
     /* Ctrl-C ends the scan cleanly: no half-written -o file is left. */

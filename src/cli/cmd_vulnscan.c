@@ -15,12 +15,18 @@
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, pause_requested;
 
 static void request_stop(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+/* `certsweep serve` pauses a job in its network's quiet hours. */
+static void request_pause(int sig)
+{
+    pause_requested = sig == SIGUSR1;
 }
 
 static void draw_progress(uint64_t done, uint64_t total, double elapsed_s, void *arg)
@@ -71,7 +77,7 @@ int cs_cmd_vulnscan(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct cs_vulnjob_opts opts = {.stop = &stop_requested};
+    struct cs_vulnjob_opts opts = {.stop = &stop_requested, .pause = &pause_requested};
     struct cs_vulnjob_summary summary = {0};
     enum cs_report_format format = CS_REPORT_TEXT;
     char err[CS_ERRLEN];
@@ -138,6 +144,9 @@ int cs_cmd_vulnscan(int argc, char **argv)
     struct sigaction sa = {.sa_handler = request_stop};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = request_pause;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
 
     enum cs_rc rc = cs_vulnjob_run(store, argv[optind], &opts, &summary, err, sizeof(err));
     if (opts.on_progress)

@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""End-to-end test of `certsweep vuln --revocation` against the revocation
+lab (tests/lab/revlab.py): a CA whose leaves name an OCSP responder and a
+CRL on loopback, and TLS endpoints serving a good, a revoked, an
+unreachable-responder and a forged-answers certificate.
+
+Run: CERTSWEEP=build/certsweep /usr/bin/python3 tests/e2e/test_revocation.py [-v]
+
+Checks what a user sees (docs/vulnerabilities.md, "Revocation"): each
+endpoint's revocation findings with their severities, that a forged OCSP
+answer or a broken CRL gives `inconclusive` and never "revoked", that every
+OCSP request and CRL download is made once however many endpoints share
+it, and that without --revocation nothing reaches the responder or the CRL
+server.  Prints `ok NAME` / `FAIL NAME: why` per check and `N passed, M
+failed`; exits 1 if any check failed.  All traffic stays on loopback.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+
+sys.dont_write_bytecode = True
+import harness
+from harness import CERTSWEEP, VERBOSE, Context, Fail, check, equal, expect
+
+ENDPOINTS = ("rev_good", "rev_good_twice", "rev_revoked", "rev_ocsp_down",
+             "rev_forged")
+REVOCATION_IDS = {"revoked_ocsp", "revoked_crl", "ocsp_unknown",
+                  "ocsp_unreachable", "crl_unreachable"}
+RUN_TIMEOUT = 120
+
+
+def certsweep(*args, timeout=RUN_TIMEOUT):
+    if VERBOSE:
+        print("  $ certsweep " + " ".join(args))
+    p = harness.start_in_group([CERTSWEEP, *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    return harness.finish(p, args, timeout)
+
+
+def stats(t):
+    """The requests the responder and the CRL server got, by path."""
+    url = f"http://127.0.0.1:{t.lab.ports['crl']}/stats"
+    # No proxy: the lab is on loopback, whatever the environment says.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=10) as r:
+        return json.load(r)
+
+
+def vuln(t, *extra):
+    """certsweep vuln on every lab endpoint (certificate checks only, the
+    lab CA trusted, rev.test as the name); records by endpoint name."""
+    target = "127.0.0.1:" + ",".join(str(t.lab.ports[n]) for n in ENDPOINTS)
+    p = certsweep("vuln", "--format", "jsonl", "-q", "--checks", "certificate",
+                  "--sni", "rev.test",
+                  "--ca-file", os.path.join(t.lab.certs, "revca.pem"),
+                  *extra, target)
+    if p.returncode != 0:
+        raise Fail(f"exit {p.returncode}: {p.stderr.strip()[:300]}")
+    records = {}
+    for line in p.stdout.splitlines():
+        r = json.loads(line)
+        records.setdefault(t.lab.names.get(r["port"]), []).append(r)
+    return records
+
+
+def before(t):
+    # The run without --revocation comes first, while the lab's servers
+    # have seen nothing, then the run with it.
+    t.error = None
+    try:
+        t.stats_initial = stats(t)
+        t.plain = vuln(t)
+        t.stats_plain = stats(t)
+        t.records = vuln(t, "--revocation", "--revocation-timeout", "5000")
+        t.stats_after = stats(t)
+    except Fail as e:
+        t.error = str(e)
+
+
+def rec(t, name):
+    if t.error:
+        raise Fail(t.error)
+    rs = t.records.get(name, [])
+    if len(rs) != 1:
+        raise Fail(f"{len(rs)} records for {name}, want 1")
+    return rs[0]
+
+
+def ids(r):
+    return sorted(f["id"] for f in r["findings"])
+
+
+def finding(r, fid, severity):
+    fs = [f for f in r["findings"] if f["id"] == fid]
+    expect(len(fs) == 1, f"want one {fid} finding, have {ids(r)}")
+    equal(f"{fid} severity", fs[0]["severity"], severity)
+    return fs[0]
+
+
+@check
+def without_revocation_nothing_is_asked(t):
+    if t.error:
+        raise Fail(t.error)
+    equal("requests before any run", sum(t.stats_initial.values()), 0)
+    equal("requests after a run without --revocation",
+          sum(t.stats_plain.values()), 0)
+    for name in ENDPOINTS:
+        rs = t.plain.get(name, [])
+        equal(f"{name} records", len(rs), 1)
+        equal(f"{name} findings", rs[0]["findings"], [])
+
+
+@check
+def good_has_no_finding(t):
+    equal("rev_good findings", rec(t, "rev_good")["findings"], [])
+    equal("rev_good_twice findings", rec(t, "rev_good_twice")["findings"], [])
+
+
+@check
+def revoked_by_ocsp_and_crl(t):
+    r = rec(t, "rev_revoked")
+    equal("findings", ids(r), ["revoked_crl", "revoked_ocsp"])
+    ocsp = finding(r, "revoked_ocsp", "critical")
+    crl = finding(r, "revoked_crl", "critical")
+    port_ocsp, port_crl = t.lab.ports["ocsp"], t.lab.ports["crl"]
+    expect("keyCompromise" in ocsp["detail"], f"detail {ocsp['detail']!r}")
+    expect(f"127.0.0.1:{port_ocsp}/ocsp" in ocsp["detail"],
+           f"detail {ocsp['detail']!r} does not name the responder")
+    expect(f"127.0.0.1:{port_crl}/ca.crl" in crl["detail"],
+           f"detail {crl['detail']!r} does not name the CRL")
+    equal("title", ocsp["title"], "The certificate is revoked (OCSP)")
+
+
+@check
+def unreachable_responder(t):
+    r = rec(t, "rev_ocsp_down")
+    equal("findings", ids(r), ["ocsp_unreachable"])
+    finding(r, "ocsp_unreachable", "low")
+
+
+@check
+def forged_answers_are_inconclusive_never_revoked(t):
+    r = rec(t, "rev_forged")
+    equal("findings", ids(r), ["inconclusive"])
+    f = finding(r, "inconclusive", "info")
+    expect(f["detail"].startswith("revocation:"), f"detail {f['detail']!r}")
+    expect("/forged" in f["detail"] and "garbage.crl" in f["detail"],
+           f"detail {f['detail']!r} does not name both answers")
+
+
+@check
+def each_request_made_once(t):
+    if t.error:
+        raise Fail(t.error)
+    # rev_good and rev_good_twice share a certificate (one OCSP request),
+    # three leaves share /ca.crl (one download).
+    got = {k: t.stats_after[k] - t.stats_plain[k] for k in t.stats_after}
+    equal("requests", got, {"ocsp": 2, "forged": 1, "crl": 1, "garbage": 1})
+
+
+@check
+def revocation_findings_only_with_the_option(t):
+    for name in ENDPOINTS:
+        found = REVOCATION_IDS & set(ids(rec(t, name)))
+        if name in ("rev_revoked", "rev_ocsp_down"):
+            expect(found, f"{name}: no revocation finding")
+    for name, rs in t.plain.items():
+        expect(not REVOCATION_IDS & set(ids(rs[0])),
+               f"{name}: a revocation finding without --revocation")
+
+
+@check
+def usage_bad_revocation_timeout(t):
+    p = certsweep("vuln", "--revocation", "--revocation-timeout", "abc",
+                  "127.0.0.1:1", timeout=10)
+    equal("exit status", p.returncode, 2)
+    expect("revocation-timeout" in p.stderr, f"stderr {p.stderr!r}")
+
+
+def main():
+    harness.enter_private_network(
+        "nothing here needs more than loopback, so all checks run")
+    if harness.certsweep_missing(CERTSWEEP):
+        return 1
+    # No proxy may carry certsweep's OCSP and CRL requests off loopback.
+    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        os.environ.pop(var, None)
+    t = Context()
+    t.lab = harness.Lab("certsweep-revocation-e2e-", script="revlab.py")
+    return harness.run_checks(t, before=before, show_time=VERBOSE)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -27,6 +27,7 @@ struct cs_vulnjob_opts {
     const char *ca_file;  /* PEM bundle to trust; NULL: the system's store */
     unsigned per_host;    /* connections at once to one address; 0: 5 */
     unsigned concurrency; /* connections at once in all; 0: 1024 */
+    unsigned rate;        /* new connections per second; 0: unlimited */
     const volatile sig_atomic_t *stop;
     const volatile sig_atomic_t *pause; /* as in struct cs_scan_opts */
     /* The delivery channels: syslog messages need a [syslog] section, the

@@ -76,6 +76,8 @@ struct vscan {
     struct conn *free_conns;
     int epfd;
     unsigned inflight;
+    uint64_t started;    /* raw probes started, for the rate */
+    uint64_t rate_t0_us; /* when the raw probes began */
     uint64_t done, total;
     uint64_t t0_us, next_progress_us;
     bool oom;
@@ -86,6 +88,25 @@ static uint64_t now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static bool paused(const struct vscan *vs)
+{
+    return vs->opts->pause != NULL && *vs->opts->pause;
+}
+
+/* The earliest time the next probe may start under --rate (0: now). */
+static uint64_t rate_slot(const struct vscan *vs)
+{
+    if (vs->opts->rate == 0)
+        return 0;
+    return vs->rate_t0_us + vs->started * 1000000u / vs->opts->rate;
+}
+
+/* Whether a new connection may start now: not paused, not ahead of the rate. */
+static bool may_start(const struct vscan *vs)
+{
+    return !paused(vs) && (vs->opts->rate == 0 || rate_slot(vs) <= now_us());
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -404,10 +425,12 @@ static void start_probe(struct vscan *vs, struct session *s, struct cs_vprobe *p
 /* Starts the probes session s may start now, within both caps. */
 static void fill(struct vscan *vs, struct session *s)
 {
-    while (vs->inflight < vs->opts->concurrency && s->host->inflight < vs->opts->per_host) {
+    while (vs->inflight < vs->opts->concurrency && s->host->inflight < vs->opts->per_host &&
+           may_start(vs)) {
         struct cs_vprobe *p = cs_vcheck_next(s->check);
         if (p == NULL)
             return;
+        vs->started++;
         start_probe(vs, s, p);
     }
 }
@@ -449,18 +472,14 @@ static void end_session(struct vscan *vs, struct session *s)
 
 /* Fills the running sessions, starts new ones while connections are free,
  * and reports those that are done. */
-static bool paused(const struct vscan *vs)
-{
-    return vs->opts->pause != NULL && *vs->opts->pause;
-}
-
 static void schedule(struct vscan *vs)
 {
     struct session *s, *next;
 
-    for (s = vs->active; s != NULL && !paused(vs); s = s->next)
+    for (s = vs->active; s != NULL && may_start(vs); s = s->next)
         fill(vs, s);
-    while (!paused(vs) && vs->inflight < vs->opts->concurrency && vs->queue_next < vs->queue_len) {
+    while (may_start(vs) && vs->inflight < vs->opts->concurrency &&
+           vs->queue_next < vs->queue_len) {
         struct endpoint *ep = &vs->eps[vs->queue[vs->queue_next]];
         if (!start_session(vs, ep)) {
             vs->oom = true;
@@ -493,6 +512,8 @@ static int next_wait_ms(const struct vscan *vs, uint64_t now)
     /* Paused: look again now and then (see probe.c). */
     if (paused(vs) && now + 250000 < wake)
         wake = now + 250000;
+    else if (!paused(vs) && rate_slot(vs) > now && rate_slot(vs) < wake)
+        wake = rate_slot(vs); /* held back by --rate */
     if (wake == UINT64_MAX)
         return -1;
     if (wake <= now)
@@ -507,6 +528,7 @@ static enum cs_rc raw_probes(struct vscan *vs, char *err, size_t errlen)
     vs->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (vs->epfd < 0)
         return cs_fail(err, errlen, CS_ERR_IO, "epoll_create1: %s", strerror(errno));
+    vs->rate_t0_us = now_us();
     for (;;) {
         if (vs->opts->stop != NULL && *vs->opts->stop)
             return cs_fail(err, errlen, CS_ERR_INTERRUPTED, "interrupted");
@@ -574,6 +596,7 @@ enum cs_rc cs_vuln_run(const struct cs_plan *plan, const struct cs_vuln_opts *op
         .concurrency = opts->concurrency,
         .stop = opts->stop,
         .pause = opts->pause,
+        .rate = opts->rate,
     };
     struct cs_scan_callbacks on_discovery = {.on_result = on_discovered, .arg = &vs};
     rc = cs_scan_run(plan, &discovery, &on_discovery, err, errlen);

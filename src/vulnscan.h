@@ -27,9 +27,10 @@ struct cs_vuln_opts {
     /* Revocation (revocation.c): off by default, as it calls out to the
      * OCSP responders and CRL servers named in the certificates. */
     bool revocation;
-    unsigned revocation_timeout_ms;    /* per OCSP request or CRL download; 0 = 10000 */
-    const volatile sig_atomic_t *stop; /* non-zero: drop everything, CS_ERR_INTERRUPTED */
+    unsigned revocation_timeout_ms;     /* per OCSP request or CRL download; 0 = 10000 */
+    const volatile sig_atomic_t *stop;  /* non-zero: drop everything, CS_ERR_INTERRUPTED */
     const volatile sig_atomic_t *pause; /* non-zero: start no new connection (probe.h) */
+    unsigned rate; /* new connections per second in all, both passes; 0 = unlimited */
 };
 
 /* One endpoint's outcome. Everything belongs to the scan and is valid only

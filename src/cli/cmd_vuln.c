@@ -24,6 +24,7 @@ struct vuln_args {
     unsigned expiring_days;
     unsigned dns_timeout_ms;
     unsigned revocation_timeout_ms;
+    unsigned rate;
     const char *ports;
     const char *sni;
     const char *ca_file;
@@ -48,6 +49,7 @@ static const struct number_option {
     {"expiring-days", 0, 36500, 30, offsetof(struct vuln_args, expiring_days)},
     {"dns-timeout", 1, 60000, 3000, offsetof(struct vuln_args, dns_timeout_ms)},
     {"revocation-timeout", 1, 600000, 10000, offsetof(struct vuln_args, revocation_timeout_ms)},
+    {"rate", 0, 1000000, 0, offsetof(struct vuln_args, rate)},
 };
 #define NUMBER_OPTION_BASE 1000
 
@@ -96,6 +98,8 @@ static const char vuln_help[] =
     "      --connect-timeout MS   TCP connect deadline per probe (default 2000)\n"
     "      --read-timeout MS      deadline for each probe's answer (default 5000)\n"
     "      --per-host N           connections at once to one address (default 5)\n"
+    "      --rate N               new connections per second in all (default 0:\n"
+    "                             unlimited)\n"
     "      --concurrency N        connections at once in all (default 1024)\n"
     "      --format FORMAT        table, jsonl or csv (default: table on a\n"
     "                             terminal, jsonl otherwise)\n"
@@ -172,6 +176,7 @@ int cs_cmd_vuln(int argc, char **argv)
         {"expiring-days", required_argument, NULL, NUMBER_OPTION_BASE + 4},
         {"dns-timeout", required_argument, NULL, NUMBER_OPTION_BASE + 5},
         {"revocation-timeout", required_argument, NULL, NUMBER_OPTION_BASE + 6},
+        {"rate", required_argument, NULL, NUMBER_OPTION_BASE + 7},
         {NULL, 0, NULL, 0},
     };
     struct vuln_args a = {.ports = "443"};
@@ -294,6 +299,7 @@ int cs_cmd_vuln(int argc, char **argv)
         .cert = {.ca_file = a.ca_file, .expiring_days = (int)a.expiring_days},
         .revocation = a.revocation,
         .revocation_timeout_ms = a.revocation_timeout_ms,
+        .rate = a.rate,
         .stop = &stop_requested,
     };
     /* Ctrl-C ends the scan cleanly: no half-written -o file is left. */

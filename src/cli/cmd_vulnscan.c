@@ -64,6 +64,7 @@ int cs_cmd_vulnscan(int argc, char **argv)
         OPT_CA_FILE,
         OPT_PER_HOST,
         OPT_CONCURRENCY,
+        OPT_RATE,
         OPT_FORMAT
     };
     static const struct option long_options[] = {
@@ -72,6 +73,7 @@ int cs_cmd_vulnscan(int argc, char **argv)
         {"ca-file", required_argument, NULL, OPT_CA_FILE},
         {"per-host", required_argument, NULL, OPT_PER_HOST},
         {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+        {"rate", required_argument, NULL, OPT_RATE},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -105,6 +107,12 @@ int cs_cmd_vulnscan(int argc, char **argv)
                                    opt == OPT_PER_HOST ? &opts.per_host : &opts.concurrency)) {
                 fprintf(stderr, "certsweep vulnscan: invalid --%s '%s'\n",
                         opt == OPT_PER_HOST ? "per-host" : "concurrency", optarg);
+                return CS_EXIT_USAGE;
+            }
+            break;
+        case OPT_RATE:
+            if (!cs_cli_parse_uint(optarg, 0, 1000000, &opts.rate)) {
+                fprintf(stderr, "certsweep vulnscan: invalid --rate '%s'\n", optarg);
                 return CS_EXIT_USAGE;
             }
             break;

@@ -670,6 +670,23 @@ def csv_to_file(t):
     equal("cve", bleed["cve"], "CVE-2014-0160")
 
 
+@check
+def rate_paces_the_probes_and_changes_no_finding(t):
+    """--rate 5 spreads the connections of one endpoint (a discovery, six
+    protocol probes, elimination rounds: about a dozen, 2 s at 5 a second)
+    over seconds, and the endpoint reports what it reports unpaced."""
+    names = ("tls10_11",)
+    start = time.monotonic()
+    fast = vuln(t, "--sni", "vuln.test", target(t, *names))
+    fast_s = time.monotonic() - start
+    start = time.monotonic()
+    slow = vuln(t, "--rate", "5", "--sni", "vuln.test", target(t, *names))
+    slow_s = time.monotonic() - start
+    expect(slow_s >= 1.5 and slow_s > fast_s + 1.0,
+           f"--rate 5 took {slow_s:.2f} s, unpaced {fast_s:.2f} s")
+    equal("findings", ids(one(slow, "tls10_11")), ids(one(fast, "tls10_11")))
+
+
 # -- usage errors ---------------------------------------------------------------------
 
 class Sentry:
@@ -702,6 +719,7 @@ USAGE_ERRORS = [
     ("bad_format", ["--format", "xml"], "xml"),
     ("bad_read_timeout", ["--read-timeout", "abc"], "abc"),
     ("bad_per_host", ["--per-host", "0"], "0"),
+    ("bad_rate", ["--rate", "fast"], "fast"),
 ]
 
 

@@ -2,7 +2,10 @@
 """End-to-end test of `certsweep vuln --revocation` against the revocation
 lab (tests/lab/revlab.py): a CA whose leaves name an OCSP responder and a
 CRL on loopback, and TLS endpoints serving a good, a revoked, an
-unreachable-responder and a forged-answers certificate.
+unreachable-responder and a forged-answers certificate; and a real
+`openssl ocsp -index ... -port` responder with a good and a revoked leaf
+(only in the private network namespace: OpenSSL 3.0 binds it to the
+wildcard address, so outside it the lab leaves it out and its checks skip).
 
 Run: CERTSWEEP=build/certsweep /usr/bin/python3 tests/e2e/test_revocation.py [-v]
 
@@ -10,8 +13,8 @@ Checks what a user sees (docs/vulnerabilities.md, "Revocation"): each
 endpoint's revocation findings with their severities, that a forged OCSP
 answer or a broken CRL gives `inconclusive` and never "revoked", that every
 OCSP request and CRL download is made once however many endpoints share
-it, and that without --revocation nothing reaches the responder or the CRL
-server.  Prints `ok NAME` / `FAIL NAME: why` per check and `N passed, M
+it, and that without --revocation nothing reaches the responders or the
+CRL server.  Prints `ok NAME` / `FAIL NAME: why` per check and `N passed, M
 failed`; exits 1 if any check failed.  All traffic stays on loopback.
 """
 
@@ -23,10 +26,13 @@ import urllib.request
 
 sys.dont_write_bytecode = True
 import harness
-from harness import CERTSWEEP, VERBOSE, Context, Fail, check, equal, expect
+from harness import CERTSWEEP, VERBOSE, Context, Fail, Skip, check, equal, expect
 
 ENDPOINTS = ("rev_good", "rev_good_twice", "rev_revoked", "rev_ocsp_down",
              "rev_forged")
+# Served only when the lab runs openssl ocsp (its manifest names
+# openssl_ocsp): answered by that responder, no CRL DP.
+OPENSSL_ENDPOINTS = ("rev_openssl_good", "rev_openssl_revoked")
 REVOCATION_IDS = {"revoked_ocsp", "revoked_crl", "ocsp_unknown",
                   "ocsp_unreachable", "crl_unreachable"}
 RUN_TIMEOUT = 120
@@ -49,10 +55,26 @@ def stats(t):
         return json.load(r)
 
 
+def openssl_requests(t):
+    """The requests openssl ocsp got: what it logs to the lab's stderr,
+    "ocsp: Received request, 1st line: POST ..." a request.  Counted
+    anywhere in a line: its prefix, its message and the lab's own lines are
+    separate writes, which may interleave (with -v).  The log is opened
+    anew: seeking the harness's handle, whose offset the running lab
+    shares, could make the lab write over what it wrote."""
+    with open(os.path.join(t.lab.dir, "lab.log"), errors="replace") as f:
+        return f.read().count("Received request, 1st line")
+
+
+def endpoints(t):
+    """The lab's endpoints: ENDPOINTS, and OPENSSL_ENDPOINTS if served."""
+    return ENDPOINTS + (OPENSSL_ENDPOINTS if "openssl_ocsp" in t.lab.ports else ())
+
+
 def vuln(t, *extra):
     """certsweep vuln on every lab endpoint (certificate checks only, the
     lab CA trusted, rev.test as the name); records by endpoint name."""
-    target = "127.0.0.1:" + ",".join(str(t.lab.ports[n]) for n in ENDPOINTS)
+    target = "127.0.0.1:" + ",".join(str(t.lab.ports[n]) for n in endpoints(t))
     p = certsweep("vuln", "--format", "jsonl", "-q", "--checks", "certificate",
                   "--sni", "rev.test",
                   "--ca-file", os.path.join(t.lab.certs, "revca.pem"),
@@ -72,10 +94,13 @@ def before(t):
     t.error = None
     try:
         t.stats_initial = stats(t)
+        t.openssl_initial = openssl_requests(t)
         t.plain = vuln(t)
         t.stats_plain = stats(t)
+        t.openssl_plain = openssl_requests(t)
         t.records = vuln(t, "--revocation", "--revocation-timeout", "5000")
         t.stats_after = stats(t)
+        t.openssl_after = openssl_requests(t)
     except Fail as e:
         t.error = str(e)
 
@@ -107,7 +132,10 @@ def without_revocation_nothing_is_asked(t):
     equal("requests before any run", sum(t.stats_initial.values()), 0)
     equal("requests after a run without --revocation",
           sum(t.stats_plain.values()), 0)
-    for name in ENDPOINTS:
+    equal("openssl ocsp requests before any run", t.openssl_initial, 0)
+    equal("openssl ocsp requests after a run without --revocation",
+          t.openssl_plain, 0)
+    for name in endpoints(t):
         rs = t.plain.get(name, [])
         equal(f"{name} records", len(rs), 1)
         equal(f"{name} findings", rs[0]["findings"], [])
@@ -132,6 +160,37 @@ def revoked_by_ocsp_and_crl(t):
     expect(f"127.0.0.1:{port_crl}/ca.crl" in crl["detail"],
            f"detail {crl['detail']!r} does not name the CRL")
     equal("title", ocsp["title"], "The certificate is revoked (OCSP)")
+
+
+def need_openssl(t):
+    if t.error:
+        raise Fail(t.error)
+    if "openssl_ocsp" not in t.lab.ports:
+        raise Skip("no openssl ocsp in the lab (it binds the wildcard "
+                   "address, so only runs in the private network namespace)")
+
+
+@check
+def openssl_responder_good(t):
+    need_openssl(t)
+    equal("rev_openssl_good findings", rec(t, "rev_openssl_good")["findings"], [])
+
+
+@check
+def openssl_responder_revoked(t):
+    need_openssl(t)
+    r = rec(t, "rev_openssl_revoked")
+    # No CRL DP: the verdict is the OCSP one alone.
+    equal("findings", ids(r), ["revoked_ocsp"])
+    f = finding(r, "revoked_ocsp", "critical")
+    url = f"http://127.0.0.1:{t.lab.ports['openssl_ocsp']}/"
+    expect(f["detail"].endswith(url),
+           f"detail {f['detail']!r} does not name the responder {url}")
+    expect("(superseded)" in f["detail"],
+           f"detail {f['detail']!r} does not give the index's reason")
+    expect(f["detail"].startswith("revoked on "),
+           f"detail {f['detail']!r} does not give the revocation time")
+    equal("title", f["title"], "The certificate is revoked (OCSP)")
 
 
 @check
@@ -159,13 +218,16 @@ def each_request_made_once(t):
     # three leaves share /ca.crl (one download).
     got = {k: t.stats_after[k] - t.stats_plain[k] for k in t.stats_after}
     equal("requests", got, {"ocsp": 2, "forged": 1, "crl": 1, "garbage": 1})
+    if "openssl_ocsp" in t.lab.ports:
+        # One POST per rev_openssl_* leaf.
+        equal("openssl ocsp requests", t.openssl_after - t.openssl_plain, 2)
 
 
 @check
 def revocation_findings_only_with_the_option(t):
-    for name in ENDPOINTS:
+    for name in endpoints(t):
         found = REVOCATION_IDS & set(ids(rec(t, name)))
-        if name in ("rev_revoked", "rev_ocsp_down"):
+        if name in ("rev_revoked", "rev_ocsp_down", "rev_openssl_revoked"):
             expect(found, f"{name}: no revocation finding")
     for name, rs in t.plain.items():
         expect(not REVOCATION_IDS & set(ids(rs[0])),

@@ -692,6 +692,15 @@ fail:
     return false;
 }
 
+/* Copies text into buf (len > 0), cut to fit: a reason may be longer than
+ * the line it goes in. */
+static void cut_copy(char *buf, size_t len, const char *text)
+{
+    size_t n = strnlen(text, len - 1);
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+}
+
 /* Why a transfer failed, as a finding's detail continues it. */
 static void failure_text(struct fetch *f, CURLcode result, char *buf, size_t len)
 {
@@ -700,7 +709,7 @@ static void failure_text(struct fetch *f, CURLcode result, char *buf, size_t len
     if (f->too_big)
         snprintf(buf, len, "the answer is larger than %zu bytes", f->max);
     else if (result != CURLE_OK)
-        snprintf(buf, len, "%s", f->errbuf[0] ? f->errbuf : curl_easy_strerror(result));
+        cut_copy(buf, len, f->errbuf[0] ? f->errbuf : curl_easy_strerror(result));
     else if (curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
              status != 200)
         snprintf(buf, len, "HTTP status %ld", status);
@@ -919,7 +928,7 @@ out:
 static enum cs_rc add_revoked(struct cs_findings *findings, const char *id,
                               const struct cs_rev_verdict *v, const char *how, const char *url)
 {
-    char when[32] = "at an unknown time";
+    char when[48] = "at an unknown time";
     char text[40];
 
     if (v->revoked_at != 0)

@@ -7,8 +7,9 @@ set -eu
 packages="
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libssl-dev libc-ares-dev libcjson-dev libcmocka-dev libsqlite3-dev libpq-dev
-  libinih-dev libcurl4-openssl-dev
+  libinih-dev libcurl4-openssl-dev libmicrohttpd-dev
   openssl python3 python3-aiosmtpd iproute2 postgresql
+  chromium
 "
 # What only the benchmark needs; `scripts/install-deps.sh --bench`.
 bench_packages="nginx-light nmap hyperfine iptables valgrind time jq gawk sslscan testssl.sh"

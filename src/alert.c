@@ -4,6 +4,7 @@
 #include "outbox.h"
 #include "output.h"
 #include "report.h"
+#include "schedule.h"
 #include "template.h"
 
 #include <stdio.h>
@@ -48,6 +49,13 @@ enum cs_rc cs_alert_validate(const struct cs_alert *alert, char *err, size_t err
         return cs_fail(err, errlen, CS_ERR_USAGE, "--subject: %s", why);
     if (cs_template_check(alert->body, why, sizeof(why)) != CS_OK)
         return cs_fail(err, errlen, CS_ERR_USAGE, "--body-file: %s", why);
+    if (alert->run_every != NULL && alert->run_every[0] != '\0') {
+        struct cs_schedule *schedule = NULL;
+        rc = cs_schedule_parse(alert->run_every, &schedule, why, sizeof(why));
+        cs_schedule_free(&schedule);
+        if (rc != CS_OK)
+            return cs_fail(err, errlen, rc, "invalid --every '%s': %s", alert->run_every, why);
+    }
     return CS_OK;
 }
 

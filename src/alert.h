@@ -31,8 +31,9 @@
     "Network:     {network}\n"
 
 /* Checks an alert before it is stored: its name, days (0-3650),
- * recipients, repeat (0-3650) and both templates. CS_ERR_USAGE says what
- * is wrong, naming the option. */
+ * recipients, repeat (0-3650), both templates and its schedule (run_every,
+ * schedule.h; NULL or "" for none). CS_ERR_USAGE says what is wrong,
+ * naming the option. */
 enum cs_rc cs_alert_validate(const struct cs_alert *alert, char *err, size_t errlen);
 
 /* One certificate an alert run found, as the run reports it. */

@@ -6,7 +6,7 @@
  * docs/config.md repeats it.
  *
  * There are two kinds of sections. Fixed ones ([smtp], [syslog], [outbox],
- * [certsweep]) appear once and their rows point into struct cs_config.
+ * [certsweep], [serve]) appear once and their rows point into struct cs_config.
  * Named ones ([ticketing.NAME], [webhook.NAME]) may appear any number of
  * times, each filling one struct cs_remote_config that their rows point
  * into. A named section's `type` says which rows apply (every row carries
@@ -67,6 +67,7 @@ enum section {
     SEC_SYSLOG,
     SEC_OUTBOX,
     SEC_CERTSWEEP,
+    SEC_SERVE,
     SEC_TICKETING,
     SEC_WEBHOOK,
     NSECTIONS
@@ -79,6 +80,7 @@ static const struct section_info {
 } sections[NSECTIONS] = {
     [SEC_SMTP] = {"smtp", false, false},          [SEC_SYSLOG] = {"syslog", false, false},
     [SEC_OUTBOX] = {"outbox", false, true},       [SEC_CERTSWEEP] = {"certsweep", false, true},
+    [SEC_SERVE] = {"serve", false, true},
     [SEC_TICKETING] = {"ticketing", true, false}, [SEC_WEBHOOK] = {"webhook", true, false},
 };
 
@@ -264,6 +266,16 @@ static const struct setting settings[] = {
 
     ROW(SEC_CERTSWEEP, "url", K_HTTP_URL, 0, 0, NULL, F_HOSTNAME, AT(public_url), NULL, NULL,
         URL_EXPECT),
+
+    /* `certsweep serve`: defaults of its flags, checked again when it starts. */
+    ROW(SEC_SERVE, "listen", K_PRINTABLE, 3, 64, NULL, 0, AT(serve.listen), NULL, NULL,
+        "ADDRESS:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+    ROW(SEC_SERVE, "tls_cert", K_FILE, 0, 0, NULL, 0, AT(serve.tls_cert), NULL, NULL,
+        "a readable PEM file: the server's certificate chain"),
+    ROW(SEC_SERVE, "tls_key", K_FILE, 0, 0, NULL, 0, AT(serve.tls_key), NULL, NULL,
+        "a readable PEM file: the server's private key"),
+    ROW(SEC_SERVE, "metrics_token", K_BOOL, 0, 0, "no", 0, AT(serve.metrics_token), yes_no_choices,
+        NULL, "yes or no"),
 
     /* [ticketing.NAME], every type. */
     NROW(TK, T_TICKETING, "type", K_TYPE, 0, 0, NULL, F_REQUIRED, A_NONE, type,
@@ -1104,7 +1116,7 @@ static bool open_section(struct parse *st, const char *p, size_t n)
     }
     return fail(st, CS_ERR_USAGE, st->lineno,
                 "unknown section [%s]; valid sections: [smtp], [syslog], [outbox], [certsweep], "
-                "[ticketing.NAME], [webhook.NAME]",
+                "[serve], [ticketing.NAME], [webhook.NAME]",
                 shown(text, name, sizeof(name)));
 }
 
@@ -1173,7 +1185,7 @@ static int on_entry(void *arg, const char *section, const char *key, const char 
     if (b == NULL)
         return fail(st, CS_ERR_USAGE, line,
                     "'%s' is outside any section: start with [smtp], [syslog], [outbox], "
-                    "[certsweep], [ticketing.NAME] or [webhook.NAME]",
+                    "[certsweep], [serve], [ticketing.NAME] or [webhook.NAME]",
                     shown(key, name, sizeof(name)));
     value = value ? value : "";
     slot = key_slot(b->section, key);
@@ -1837,6 +1849,9 @@ void cs_config_clear(struct cs_config *cfg)
         clear_remote(&cfg->remotes[i]);
     free(cfg->remotes);
     free(cfg->public_url);
+    free(cfg->serve.listen);
+    free(cfg->serve.tls_cert);
+    free(cfg->serve.tls_key);
     free(cfg->path);
     free(cfg->smtp.url);
     free(cfg->smtp.from);

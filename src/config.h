@@ -145,6 +145,14 @@ struct cs_remote_config {
     struct cs_secret_source secrets[CS_REMOTE_MAX_SECRETS];
 };
 
+/* [serve]: `certsweep serve` (docs/service.md). */
+struct cs_serve_config {
+    char *listen;       /* default of --listen; NULL: 127.0.0.1:8080 */
+    char *tls_cert;     /* defaults of --tls-cert and --tls-key; NULL: none */
+    char *tls_key;
+    bool metrics_token; /* /metrics needs a token from loopback too (default no) */
+};
+
 struct cs_config {
     char *path; /* the file read; NULL when there was none */
     struct cs_smtp_config smtp;
@@ -155,6 +163,7 @@ struct cs_config {
     char *public_url; /* [certsweep] url: how tickets name this installation
                        * ("Scanned by: certsweep running at URL"); default
                        * the hostname */
+    struct cs_serve_config serve;
 };
 
 /* The [ticketing.NAME] (is_webhook false) or [webhook.NAME] section of

@@ -85,6 +85,9 @@ struct cs_http {
     bool url_secret;
 };
 
+/* The test transport (http.h); send is NULL on the real path. */
+static struct cs_http_transport transport;
+
 /* ---- small helpers ------------------------------------------------------- */
 
 /* url as it may appear in a message: without userinfo, query or fragment. */
@@ -529,6 +532,44 @@ static enum cs_rc transfer_failed(struct cs_http *h, CURLcode cc, const char *me
                          what, hint);
 }
 
+void cs_http_set_transport(const struct cs_http_transport *t)
+{
+    transport = t != NULL ? *t : (struct cs_http_transport){0};
+}
+
+/* One request answered by the test transport (http.h). The answer goes
+ * through on_body() as libcurl's would, for the same cap and the same
+ * NUL-terminated copy. */
+static enum cs_rc request_by_transport(struct cs_http *h, const char *method, const char *url,
+                                       const char *shown, const char *const *headers,
+                                       const char *content_type, const char *body,
+                                       struct cs_http_response *resp, char *err, size_t errlen)
+{
+    struct cs_http_response answer = {.body = ""};
+    char why[MESSAGE_MAX] = "";
+    enum cs_rc rc;
+
+    rc = transport.send(transport.arg, method, url, headers, content_type, body, &answer, why,
+                        sizeof(why));
+    if (rc != CS_OK)
+        return fail_scrubbed(h, err, errlen, rc, "%s %s: %s", method, shown,
+                             why[0] ? why : "the test transport failed");
+    if (answer.body != NULL && answer.body_len > 0 &&
+        on_body((char *)answer.body, 1, answer.body_len, h) != answer.body_len) {
+        if (h->too_big)
+            return fail_scrubbed(h, err, errlen, CS_ERR_IO,
+                                 "%s %s: the answer is larger than %d bytes", method, shown,
+                                 CS_HTTP_BODY_MAX);
+        return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+    }
+    resp->status = answer.status;
+    resp->body = h->body ? h->body : "";
+    resp->body_len = h->len;
+    resp->retry_after =
+        answer.retry_after > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : answer.retry_after;
+    return CS_OK;
+}
+
 enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char *url,
                            const char *const *headers, const char *content_type, const char *body,
                            const char *user, const char *password, struct cs_http_response *resp,
@@ -551,6 +592,11 @@ enum cs_rc cs_http_request(struct cs_http *http, const char *method, const char 
         h->body[0] = '\0';
     if (!secrets_of_request(h, url, headers, user, password))
         goto nomem;
+    if (transport.send != NULL) {
+        rc = request_by_transport(h, method, url, shown, headers, content_type, body, resp, err,
+                                  errlen);
+        goto out;
+    }
 
     /* "Expect:" keeps libcurl from waiting for a 100 Continue on a large
      * body, which some proxies never send. */

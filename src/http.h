@@ -130,6 +130,38 @@ enum cs_rc cs_http_oauth_token(struct cs_http *http, const char *token_url, cons
  * that the next cs_http_oauth_token() asks for a new one. Accepts NULL. */
 void cs_http_oauth_forget(struct cs_http *http);
 
+/* ---- for tests and fuzzing only ------------------------------------------ */
+
+/*
+ * A transport that answers cs_http_request() in place of libcurl, so that
+ * a test or a fuzz harness can hand the ticketing and webhook channels
+ * answers without a network. Never set in certsweep itself.
+ *
+ * send gets what the request would send (method, url, the caller's header
+ * lines, content_type and body, NULL when none; no basic-auth line) and
+ * fills resp: status, retry_after (seconds, as cs_http_retry_after_parse()
+ * would read the header) and body_len bytes at body, which need not be
+ * NUL-terminated and need only stay valid until send returns. A result
+ * other than CS_OK is a transport failure (a refused connection, a
+ * timeout) with err saying why.
+ *
+ * Everything else is done as on the network: the request's secrets are
+ * kept, the answer is copied into the client (CS_ERR_IO past
+ * CS_HTTP_BODY_MAX), and failure texts are scrubbed.
+ */
+struct cs_http_transport {
+    enum cs_rc (*send)(void *arg, const char *method, const char *url, const char *const *headers,
+                       const char *content_type, const char *body, struct cs_http_response *resp,
+                       char *err, size_t errlen);
+    void *arg;
+};
+
+/* Sends every request of every client, open or opened later, through t
+ * (copied) until it is called again with NULL, which restores libcurl.
+ * Process-wide, so that it reaches the clients channels open for
+ * themselves; certsweep has one thread. */
+void cs_http_set_transport(const struct cs_http_transport *t);
+
 /* "a%20b": percent-encodes text for a URL query or a form field. The
  * caller frees the result; NULL when out of memory. */
 char *cs_http_escape(const char *text);

@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 #include <openssl/x509.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,7 @@ struct job_run {
     struct cs_report *report;
     time_t now;
     bool in_transaction;
+    uint64_t progress_done, progress_total; /* as last recorded */
     unsigned writes;   /* in the open transaction */
     enum cs_rc failed; /* the first store error; writing stops there */
     char err[CS_ERRLEN];
@@ -302,10 +304,34 @@ out:
     cs_cert_facts_clear(&cert);
 }
 
-/* The scan loop's tick: commit what is pending, then report progress. */
+/*
+ * Records the job's progress, for `certsweep serve` and its API to show. In
+ * the batch about to be committed when one is open, which costs no commit
+ * of its own; else on its own, and only when it moved. It is an UPDATE of
+ * one row by its key: should it fail all the same, that is logged, and the
+ * job goes on.
+ */
+static void record_progress(struct job_run *run, uint64_t done, uint64_t total)
+{
+    char e[CS_ERRLEN];
+
+    if (run->failed != CS_OK || (done == run->progress_done && total == run->progress_total))
+        return;
+    if (cs_store_job_progress(run->store, run->job->id, done, total, e, sizeof(e)) != CS_OK) {
+        CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "job %" PRId64 ": cannot record its progress: %s",
+               run->job->id, e);
+        return;
+    }
+    run->progress_done = done;
+    run->progress_total = total;
+}
+
+/* The scan loop's tick: record the progress, commit what is pending, then
+ * report progress. */
 static void on_tick(uint64_t done, uint64_t total, double elapsed_s, void *arg)
 {
     struct job_run *run = arg;
+    record_progress(run, done, total);
     commit_batch(run);
     if (run->opts->on_progress)
         run->opts->on_progress(done, total, elapsed_s, run->opts->progress_arg);

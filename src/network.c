@@ -1,5 +1,6 @@
 #include "network.h"
 #include "notify.h"
+#include "schedule.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,27 @@ static enum cs_rc check_range(const char *what, unsigned v, unsigned lo, unsigne
     return CS_OK;
 }
 
+/* A schedule (or, with quiet, quiet hours) of the network: NULL and "" are
+ * none. The message names the option that sets it. */
+static enum cs_rc check_schedule(const char *option, const char *text, bool quiet, char *err,
+                                 size_t errlen)
+{
+    struct cs_schedule *schedule = NULL;
+    struct cs_quiet *q = NULL;
+    char why[CS_ERRLEN];
+    enum cs_rc rc;
+
+    if (text == NULL || text[0] == '\0')
+        return CS_OK;
+    rc = quiet ? cs_quiet_parse(text, &q, why, sizeof(why))
+               : cs_schedule_parse(text, &schedule, why, sizeof(why));
+    cs_schedule_free(&schedule);
+    cs_quiet_free(&q);
+    if (rc != CS_OK)
+        return cs_fail(err, errlen, rc, "invalid %s '%s': %s", option, text, why);
+    return CS_OK;
+}
+
 enum cs_rc cs_network_validate(const struct cs_network *net, char *err, size_t errlen)
 {
     struct cs_target_list targets = {0}, excludes = {0};
@@ -89,7 +111,13 @@ enum cs_rc cs_network_validate(const struct cs_network *net, char *err, size_t e
                           errlen)) != CS_OK ||
         (rc = check_range("--expiry-days", net->expiry_days, 0, 3650, err, errlen)) != CS_OK ||
         (rc = check_range("--max-email-rows", net->max_email_rows, 1, 100000, err, errlen)) !=
-            CS_OK)
+            CS_OK ||
+        (rc = check_schedule("--discover-every", net->discover_every, false, err, errlen)) !=
+            CS_OK ||
+        (rc = check_schedule("--monitor-every", net->monitor_every, false, err, errlen)) != CS_OK ||
+        (rc = check_schedule("--vulnscan-every", net->vulnscan_every, false, err, errlen)) !=
+            CS_OK ||
+        (rc = check_schedule("--quiet-hours", net->quiet_hours, true, err, errlen)) != CS_OK)
         return rc;
     rc = cs_network_targets(net, &targets, &excludes, &ports, err, errlen);
     if (rc == CS_OK && targets.count == 0)

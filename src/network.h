@@ -14,8 +14,9 @@
 #define CS_NETWORK_EXPIRY_DAYS 30
 #define CS_NETWORK_MAX_EMAIL_ROWS 50
 
-/* Checks every target, exclusion, port list, SNI and address of net, and
- * the bounds of its numbers. CS_ERR_USAGE names the bad value. */
+/* Checks every target, exclusion, port list, SNI and address of net, the
+ * bounds of its numbers, and its schedules and quiet hours (schedule.h).
+ * CS_ERR_USAGE names the bad value. */
 enum cs_rc cs_network_validate(const struct cs_network *net, char *err, size_t errlen);
 
 /* Fills the lists a discovery of net scans: its ranges (once per SNI when

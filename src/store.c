@@ -479,6 +479,76 @@ out:
     return rc;
 }
 
+/* ---- schema version 5 ---------------------------------------------------- */
+
+enum cs_rc cs_store_job_latest(struct cs_store *s, int64_t network_id, enum cs_job_kind kind,
+                               struct cs_job *out, char *err, size_t errlen)
+{
+    return s->ops->job_latest(s, network_id, kind, out, err, errlen);
+}
+
+enum cs_rc cs_store_job_progress(struct cs_store *s, int64_t job_id, uint64_t done, uint64_t total,
+                                 char *err, size_t errlen)
+{
+    return s->ops->job_progress(s, job_id, done, total, err, errlen);
+}
+
+enum cs_rc cs_store_endpoint_get_by_id(struct cs_store *s, int64_t id, struct cs_endpoint_row *out,
+                                       char *err, size_t errlen)
+{
+    return s->ops->endpoint_get_by_id(s, id, out, err, errlen);
+}
+
+enum cs_rc cs_store_history_list(struct cs_store *s, int64_t endpoint_id, unsigned limit,
+                                 void (*fn)(const struct cs_history_row *row, void *arg), void *arg,
+                                 char *err, size_t errlen)
+{
+    return s->ops->history_list(s, endpoint_id, limit, fn, arg, err, errlen);
+}
+
+enum cs_rc cs_store_token_add(struct cs_store *s, const char *name, const char *sha256, time_t now,
+                              char *err, size_t errlen)
+{
+    size_t len = name != NULL ? strlen(name) : 0;
+
+    /* The name is what `token list` and `token revoke` go by: printable,
+     * without spaces, and short enough for struct cs_token_row. */
+    if (len == 0 || len > CS_TOKEN_NAME_MAX)
+        return cs_fail(err, errlen, CS_ERR_USAGE, "invalid token name '%s': 1 to %d characters",
+                       name ? name : "", CS_TOKEN_NAME_MAX);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] <= ' ' || name[i] == 0x7f)
+            return cs_fail(err, errlen, CS_ERR_USAGE,
+                           "invalid token name '%s': no spaces or control characters", name);
+    if (sha256 == NULL || strlen(sha256) != 64 || strspn(sha256, "0123456789abcdef") != 64)
+        return cs_fail(err, errlen, CS_ERR_USAGE,
+                       "a token is stored by the lowercase hex of its SHA-256");
+    return s->ops->token_add(s, name, sha256, now, err, errlen);
+}
+
+enum cs_rc cs_store_token_find(struct cs_store *s, const char *sha256, struct cs_token_row *out,
+                               char *err, size_t errlen)
+{
+    return s->ops->token_find(s, sha256, out, err, errlen);
+}
+
+enum cs_rc cs_store_token_list(struct cs_store *s,
+                               void (*fn)(const struct cs_token_row *row, void *arg), void *arg,
+                               char *err, size_t errlen)
+{
+    return s->ops->token_list(s, fn, arg, err, errlen);
+}
+
+enum cs_rc cs_store_token_remove(struct cs_store *s, const char *name, char *err, size_t errlen)
+{
+    return s->ops->token_remove(s, name, err, errlen);
+}
+
+enum cs_rc cs_store_token_used(struct cs_store *s, int64_t id, time_t at, char *err, size_t errlen)
+{
+    return s->ops->token_used(s, id, at, err, errlen);
+}
+
 /* ---- rows ---------------------------------------------------------------- */
 
 void cs_network_clear(struct cs_network *net)
@@ -492,6 +562,10 @@ void cs_network_clear(struct cs_network *net)
     free(net->alert_to);
     free(net->webhooks);
     free(net->tickets);
+    free(net->discover_every);
+    free(net->monitor_every);
+    free(net->vulnscan_every);
+    free(net->quiet_hours);
     memset(net, 0, sizeof(*net));
 }
 
@@ -541,6 +615,7 @@ void cs_alert_clear(struct cs_alert *alert)
     free(alert->subject);
     free(alert->body);
     free(alert->channels);
+    free(alert->run_every);
     memset(alert, 0, sizeof(*alert));
 }
 

@@ -28,7 +28,7 @@
 
 /* The schema version this binary writes. A database with a newer version
  * is refused (CS_ERR_USAGE); an older one is migrated on open. */
-#define CS_STORE_SCHEMA_VERSION 4
+#define CS_STORE_SCHEMA_VERSION 5
 
 /* A network definition: what a discovery job scans. Target lists are kept
  * as the user typed them (space-separated tokens) and parsed at job time
@@ -52,6 +52,14 @@ struct cs_network {
                      * summaries ("oncall"), space-separated; may be "" (v3) */
     char *tickets;  /* names of the [ticketing.NAME] sections that get one ticket
                      * per vulnscan finding, space-separated; may be "" (v4) */
+    /* Schedules of `certsweep serve` (v5, schedule.h): "" for none, an
+     * interval ("30m", "1h", "1d", "1w") or a five-field cron expression. */
+    char *discover_every;
+    char *monitor_every;
+    char *vulnscan_every;
+    /* When no job of the network starts, and a running one starts no new
+     * connection (schedule.h): "" for never, else e.g. "mon-fri 08:00-18:00". */
+    char *quiet_hours;
 };
 void cs_network_clear(struct cs_network *net);
 
@@ -71,6 +79,9 @@ struct cs_job {
     enum cs_job_state state;
     time_t started_at;
     time_t finished_at; /* 0 while running */
+    /* Endpoints done and planned, as of the job's last commit (v5): a
+     * running job's percent complete is done * 100 / total. */
+    uint64_t progress_done, progress_total;
     uint64_t endpoints_scanned;
     uint64_t counts[CS_STATUS_COUNT];
     char *report_json; /* the report as rendered at the end; NULL before */
@@ -115,10 +126,14 @@ struct cs_endpoint_filter {
     int64_t network_id;
     int status; /* an enum cs_status + 1, 0 for any */
     bool monitored_only;
+    /* Only endpoints whose last two history rows differ in status or
+     * certificate: what changed at their last probe (v5). */
+    bool changed_only;
 };
 struct cs_cert_filter {
     int64_t network_id;
     time_t expires_before; /* only certificates with not_after before this; 0 = any */
+    const char *issuer;    /* only certificates whose issuer DN contains this; NULL = any (v5) */
 };
 
 struct cs_store;
@@ -172,6 +187,13 @@ enum cs_rc cs_store_job_list(struct cs_store *s, int64_t network_id,
                              void (*fn)(const struct cs_job *job, void *arg), void *arg, char *err,
                              size_t errlen);
 
+/* The newest job of a network of one kind: CS_ERR_NOT_FOUND when none (v5). */
+enum cs_rc cs_store_job_latest(struct cs_store *s, int64_t network_id, enum cs_job_kind kind,
+                               struct cs_job *out, char *err, size_t errlen);
+/* Records a running job's progress (v5); cheap enough for every commit. */
+enum cs_rc cs_store_job_progress(struct cs_store *s, int64_t job_id, uint64_t done,
+                                 uint64_t total, char *err, size_t errlen);
+
 /* Certificates: insert unless already known (by sha256). */
 enum cs_rc cs_store_cert_put(struct cs_store *s, const struct cs_cert_row *cert, char *err,
                              size_t errlen);
@@ -197,6 +219,24 @@ enum cs_rc cs_store_endpoint_list(struct cs_store *s, const struct cs_endpoint_f
 enum cs_rc cs_store_history_add(struct cs_store *s, int64_t endpoint_id, int64_t job_id,
                                 time_t probed_at, enum cs_status status, const char *reason,
                                 const char *cert_sha256, char *err, size_t errlen);
+
+/* An endpoint by its id: CS_ERR_NOT_FOUND when there is none (v5). */
+enum cs_rc cs_store_endpoint_get_by_id(struct cs_store *s, int64_t id,
+                                       struct cs_endpoint_row *out, char *err, size_t errlen);
+
+/* One probe of an endpoint, as history keeps it. */
+struct cs_history_row {
+    int64_t job_id; /* 0 once its job is gone */
+    time_t probed_at;
+    enum cs_status status;
+    const char *reason;
+    const char *cert_sha256; /* NULL when it returned none */
+};
+/* An endpoint's history, newest first, at most limit rows (0: all) (v5).
+ * Rows are valid during the call only. */
+enum cs_rc cs_store_history_list(struct cs_store *s, int64_t endpoint_id, unsigned limit,
+                                 void (*fn)(const struct cs_history_row *row, void *arg),
+                                 void *arg, char *err, size_t errlen);
 
 /* ---- notifications (schema version 2) ------------------------------------ */
 
@@ -288,6 +328,7 @@ struct cs_alert {
                                  * "ticketing.sdp webhook.oncall"; may be "" (v3) */
     time_t created_at;
     time_t last_run_at; /* 0: never run */
+    char *run_every;    /* schedule of `certsweep serve` (v5); "" for none */
 };
 void cs_alert_clear(struct cs_alert *alert);
 
@@ -426,5 +467,31 @@ struct cs_finding_filter {
 enum cs_rc cs_store_finding_list(struct cs_store *s, const struct cs_finding_filter *filter,
                                  void (*fn)(const struct cs_finding_row *row, void *arg), void *arg,
                                  char *err, size_t errlen);
+
+/* ---- API tokens (schema version 5) --------------------------------------- */
+
+/* A bearer token of the REST API (`certsweep token create NAME`). Only the
+ * SHA-256 of the token is stored (hex); the token itself is shown once. */
+#define CS_TOKEN_NAME_MAX 64
+struct cs_token_row {
+    int64_t id;
+    char name[CS_TOKEN_NAME_MAX + 1];
+    char sha256[65]; /* hex of the SHA-256 of the token */
+    time_t created_at;
+    time_t last_used_at; /* 0: never */
+};
+/* add fails with CS_ERR_USAGE on a duplicate name or one longer than
+ * CS_TOKEN_NAME_MAX; find (by hash) and remove (by name) with
+ * CS_ERR_NOT_FOUND. used records last_used_at. */
+enum cs_rc cs_store_token_add(struct cs_store *s, const char *name, const char *sha256,
+                              time_t now, char *err, size_t errlen);
+enum cs_rc cs_store_token_find(struct cs_store *s, const char *sha256, struct cs_token_row *out,
+                               char *err, size_t errlen);
+enum cs_rc cs_store_token_list(struct cs_store *s,
+                               void (*fn)(const struct cs_token_row *row, void *arg), void *arg,
+                               char *err, size_t errlen);
+enum cs_rc cs_store_token_remove(struct cs_store *s, const char *name, char *err, size_t errlen);
+enum cs_rc cs_store_token_used(struct cs_store *s, int64_t id, time_t at, char *err,
+                               size_t errlen);
 
 #endif

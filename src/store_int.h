@@ -100,6 +100,27 @@ struct cs_store_ops {
     enum cs_rc (*finding_list)(struct cs_store *s, const struct cs_finding_filter *filter,
                                void (*fn)(const struct cs_finding_row *row, void *arg), void *arg,
                                char *err, size_t errlen);
+
+    /* Schema version 5: what `certsweep serve` needs. The token functions
+     * follow store.h; store.c checks the name of token_add first. */
+    enum cs_rc (*job_latest)(struct cs_store *s, int64_t network_id, enum cs_job_kind kind,
+                             struct cs_job *out, char *err, size_t errlen);
+    enum cs_rc (*job_progress)(struct cs_store *s, int64_t job_id, uint64_t done, uint64_t total,
+                               char *err, size_t errlen);
+    enum cs_rc (*endpoint_get_by_id)(struct cs_store *s, int64_t id, struct cs_endpoint_row *out,
+                                     char *err, size_t errlen);
+    enum cs_rc (*history_list)(struct cs_store *s, int64_t endpoint_id, unsigned limit,
+                               void (*fn)(const struct cs_history_row *row, void *arg), void *arg,
+                               char *err, size_t errlen);
+    enum cs_rc (*token_add)(struct cs_store *s, const char *name, const char *sha256, time_t now,
+                            char *err, size_t errlen);
+    enum cs_rc (*token_find)(struct cs_store *s, const char *sha256, struct cs_token_row *out,
+                             char *err, size_t errlen);
+    enum cs_rc (*token_list)(struct cs_store *s,
+                             void (*fn)(const struct cs_token_row *row, void *arg), void *arg,
+                             char *err, size_t errlen);
+    enum cs_rc (*token_remove)(struct cs_store *s, const char *name, char *err, size_t errlen);
+    enum cs_rc (*token_used)(struct cs_store *s, int64_t id, time_t at, char *err, size_t errlen);
 };
 
 struct cs_store {

@@ -178,4 +178,27 @@
     "CREATE INDEX findings_job ON findings(job_id);"                                               \
     "ALTER TABLE networks ADD COLUMN tickets TEXT NOT NULL DEFAULT '';"
 
+/* Version 5: what `certsweep serve` needs. Each network's schedules of
+ * discovery, monitoring and vulnscan and its quiet hours (schedule.h; ''
+ * for none), each alert's schedule, a job's progress as of its last commit,
+ * and the bearer tokens of the REST API, of which only the SHA-256 (hex) is
+ * kept. The index serves cs_store_job_latest(), which the scheduler asks
+ * for every network and kind. */
+#define CS_STORE_SCHEMA_V5(PK, BYTES)                                                              \
+    "ALTER TABLE networks ADD COLUMN discover_every TEXT NOT NULL DEFAULT '';"                     \
+    "ALTER TABLE networks ADD COLUMN monitor_every TEXT NOT NULL DEFAULT '';"                      \
+    "ALTER TABLE networks ADD COLUMN vulnscan_every TEXT NOT NULL DEFAULT '';"                     \
+    "ALTER TABLE networks ADD COLUMN quiet_hours TEXT NOT NULL DEFAULT '';"                        \
+    "ALTER TABLE alerts ADD COLUMN run_every TEXT NOT NULL DEFAULT '';"                            \
+    "ALTER TABLE jobs ADD COLUMN progress_done BIGINT NOT NULL DEFAULT 0;"                         \
+    "ALTER TABLE jobs ADD COLUMN progress_total BIGINT NOT NULL DEFAULT 0;"                        \
+    "CREATE INDEX jobs_network_kind ON jobs(network_id, kind);"                                    \
+    "CREATE TABLE api_tokens ("                                                                    \
+    "  id           " PK ","                                                                       \
+    "  name         TEXT NOT NULL UNIQUE,"                                                         \
+    "  sha256       TEXT NOT NULL UNIQUE,"                                                         \
+    "  created_at   TEXT NOT NULL,"                                                                \
+    "  last_used_at TEXT"                                                                          \
+    ");"
+
 #endif

@@ -39,7 +39,7 @@ static const char schema_v1[] =
 /* The steps from an empty database to CS_STORE_SCHEMA_VERSION, in order.
  * Step N turns a version N-1 database into version N; each runs in its own
  * transaction, after which schema_version holds N. The last entry must be
- * CS_STORE_SCHEMA_VERSION: version 5 is one more line here. */
+ * CS_STORE_SCHEMA_VERSION: version 6 is one more line here. */
 static const struct migration {
     int version;
     const char *sql;
@@ -48,6 +48,7 @@ static const struct migration {
     {2, CS_STORE_SCHEMA_V2("INTEGER PRIMARY KEY", "BLOB")},
     {3, CS_STORE_SCHEMA_V3("INTEGER PRIMARY KEY", "BLOB")},
     {4, CS_STORE_SCHEMA_V4("INTEGER PRIMARY KEY", "BLOB")},
+    {5, CS_STORE_SCHEMA_V5("INTEGER PRIMARY KEY", "BLOB")},
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CS_STORE_SCHEMA_VERSION,
                "one migration step per schema version");
@@ -58,13 +59,14 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CS_STORE_SCHEMA_VER
  * below that take them apart; keep each list and its reader together. */
 #define NETWORK_COLS                                                                               \
     "id, name, description, ranges, excludes, ports, snis, alert_to, connect_timeout_ms, "         \
-    "download_timeout_ms, expiry_days, max_email_rows, auto_monitor, enabled, webhooks, tickets"
+    "download_timeout_ms, expiry_days, max_email_rows, auto_monitor, enabled, webhooks, tickets, " \
+    "discover_every, monitor_every, vulnscan_every, quiet_hours"
 /* The eight counts are in the order of enum cs_status. */
 #define JOB_COLS                                                                                   \
     "j.id, j.network_id, j.kind, j.state, j.started_at, j.finished_at, j.endpoints_scanned, "      \
     "j.timed_out_connecting, j.timed_out_downloading, j.connection_refused, "                      \
     "j.host_unreachable, j.dns_failed, j.not_ssl, j.bad_ssl_handshake, j.certificate_found, "      \
-    "j.report_json, n.name"
+    "j.report_json, n.name, j.progress_done, j.progress_total"
 #define CERT_COLS                                                                                  \
     "c.sha256, c.subject, c.subject_cn, c.issuer, c.serial, c.not_before, c.not_after, c.sans, "   \
     "c.key_type, c.key_bits, c.sig_alg, c.self_signed, c.der, c.first_seen"
@@ -78,8 +80,9 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CS_STORE_SCHEMA_VER
 /* network_name comes from a LEFT JOIN: NULL for an alert of every network. */
 #define ALERT_COLS                                                                                 \
     "a.id, a.name, a.days, a.network_id, n.name, a.recipients, a.syslog, a.subject, a.body, "      \
-    "a.repeat_every_days, a.created_at, a.last_run_at, a.channels"
+    "a.repeat_every_days, a.created_at, a.last_run_at, a.channels, a.run_every"
 #define ALERT_FROM " FROM alerts a LEFT JOIN networks n ON n.id = a.network_id"
+#define TOKEN_COLS "id, name, sha256, created_at, last_used_at"
 #define TICKET_COLS                                                                                \
     "id, channel, key, remote_id, remote_number, state, opened_at, updated_at, closed_at"
 /* A finding with its endpoint and network, read by read_finding(). */
@@ -89,6 +92,17 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CS_STORE_SCHEMA_VER
 #define FINDING_FROM                                                                               \
     " FROM findings f JOIN endpoints e ON e.id = f.endpoint_id "                                   \
     "JOIN networks n ON n.id = e.network_id"
+
+/* An endpoint whose two newest history rows (by id: the order the probes
+ * were recorded) differ in status or certificate; one with fewer rows has
+ * not changed. The same text in store_pg.c. */
+#define CHANGED_AT_LAST_PROBE                                                                      \
+    "EXISTS (SELECT 1 FROM endpoint_history h1 JOIN endpoint_history h2 "                          \
+    "ON h2.endpoint_id = h1.endpoint_id "                                                          \
+    "WHERE h1.id = (SELECT max(id) FROM endpoint_history WHERE endpoint_id = e.id) "               \
+    "AND h2.id = (SELECT max(id) FROM endpoint_history WHERE endpoint_id = e.id AND id < h1.id) "  \
+    "AND (h1.status <> h2.status OR coalesce(h1.cert_sha256, '') <> coalesce(h2.cert_sha256, "     \
+    "'')))"
 
 enum stmt_id {
     ST_NETWORK_ADD,
@@ -130,19 +144,32 @@ enum stmt_id {
     ST_TICKET_LIST_OPEN,
     ST_FINDING_PUT,
     ST_FINDING_LIST,
+    ST_JOB_LATEST,
+    ST_JOB_PROGRESS,
+    ST_ENDPOINT_GET_BY_ID,
+    ST_HISTORY_LIST,
+    ST_TOKEN_ADD,
+    ST_TOKEN_FIND,
+    ST_TOKEN_LIST,
+    ST_TOKEN_REMOVE,
+    ST_TOKEN_USED,
     ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_NETWORK_ADD] = "INSERT INTO networks (name, description, ranges, excludes, ports, snis, "
                        "alert_to, connect_timeout_ms, download_timeout_ms, expiry_days, "
-                       "max_email_rows, auto_monitor, enabled, webhooks, tickets, created_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                       "max_email_rows, auto_monitor, enabled, webhooks, tickets, discover_every, "
+                       "monitor_every, vulnscan_every, quiet_hours, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                       "?16, ?17, ?18, ?19, ?20)",
     [ST_NETWORK_UPDATE] = "UPDATE networks SET name = ?1, description = ?2, ranges = ?3, "
                           "excludes = ?4, ports = ?5, snis = ?6, alert_to = ?7, "
                           "connect_timeout_ms = ?8, download_timeout_ms = ?9, expiry_days = ?10, "
                           "max_email_rows = ?11, auto_monitor = ?12, enabled = ?13, "
-                          "webhooks = ?14, tickets = ?15 WHERE id = ?16",
+                          "webhooks = ?14, tickets = ?15, discover_every = ?16, "
+                          "monitor_every = ?17, vulnscan_every = ?18, quiet_hours = ?19 "
+                          "WHERE id = ?20",
     [ST_NETWORK_REMOVE] = "DELETE FROM networks WHERE name = ?1",
     [ST_NETWORK_GET] = "SELECT " NETWORK_COLS " FROM networks WHERE name = ?1",
     [ST_NETWORK_LIST] = "SELECT " NETWORK_COLS " FROM networks ORDER BY name",
@@ -169,6 +196,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_CERT_LIST] = "SELECT " CERT_COLS ", " ENDPOINT_COLS " FROM endpoints e "
                      "JOIN certificates c ON c.sha256 = e.cert_sha256 "
                      "WHERE (?1 = 0 OR e.network_id = ?1) AND (?2 IS NULL OR c.not_after < ?2) "
+                     "AND (?3 IS NULL OR instr(c.issuer, ?3) > 0) "
                      "ORDER BY c.not_after, e.ip, e.port, e.sni",
     [ST_ENDPOINT_GET] = "SELECT " ENDPOINT_COLS " FROM endpoints e WHERE e.network_id = ?1 "
                         "AND e.ip = ?2 AND e.port = ?3 AND e.sni = ?4",
@@ -184,6 +212,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ENDPOINT_LIST] = "SELECT " ENDPOINT_COLS " FROM endpoints e "
                          "WHERE (?1 = 0 OR e.network_id = ?1) "
                          "AND (?2 IS NULL OR e.last_status = ?2) AND (?3 = 0 OR e.monitored = 1) "
+                         "AND (?4 = 0 OR " CHANGED_AT_LAST_PROBE ") "
                          "ORDER BY e.ip, e.port, e.sni",
     [ST_HISTORY_ADD] = "INSERT INTO endpoint_history (endpoint_id, job_id, probed_at, status, "
                        "reason, cert_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -210,8 +239,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "WHERE id = ?1 AND state <> 'sent'",
     [ST_OUTBOX_SENT_AT] = "SELECT sent_at FROM outbox WHERE id = ?1",
     [ST_ALERT_ADD] = "INSERT INTO alerts (name, days, network_id, recipients, syslog, subject, "
-                     "body, repeat_every_days, created_at, channels) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                     "body, repeat_every_days, created_at, channels, run_every) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
                      "ON CONFLICT (name) DO NOTHING RETURNING id",
     [ST_ALERT_GET] = "SELECT " ALERT_COLS ALERT_FROM " WHERE a.name = ?1",
     [ST_ALERT_LIST] = "SELECT " ALERT_COLS ALERT_FROM " ORDER BY a.name",
@@ -253,6 +282,21 @@ static const char *const stmt_sql[ST_COUNT] = {
                                           "ORDER BY " CS_STORE_SEVERITY_RANK(
                                               "f.severity") " DESC, e.ip, e.port, "
                                                             "e.sni, f.check_id, f.id",
+    [ST_JOB_LATEST] = "SELECT " JOB_COLS " FROM jobs j JOIN networks n ON n.id = j.network_id "
+                      "WHERE j.network_id = ?1 AND j.kind = ?2 ORDER BY j.id DESC LIMIT 1",
+    [ST_JOB_PROGRESS] = "UPDATE jobs SET progress_done = ?2, progress_total = ?3 WHERE id = ?1",
+    [ST_ENDPOINT_GET_BY_ID] = "SELECT " ENDPOINT_COLS " FROM endpoints e WHERE e.id = ?1",
+    /* Newest first in the order the probes were recorded; a negative LIMIT
+     * is no limit. */
+    [ST_HISTORY_LIST] = "SELECT job_id, probed_at, status, reason, cert_sha256 "
+                        "FROM endpoint_history WHERE endpoint_id = ?1 ORDER BY id DESC LIMIT ?2",
+    /* RETURNING gives no row when the name is taken. */
+    [ST_TOKEN_ADD] = "INSERT INTO api_tokens (name, sha256, created_at) VALUES (?1, ?2, ?3) "
+                     "ON CONFLICT (name) DO NOTHING RETURNING id",
+    [ST_TOKEN_FIND] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE sha256 = ?1",
+    [ST_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY name",
+    [ST_TOKEN_REMOVE] = "DELETE FROM api_tokens WHERE name = ?1",
+    [ST_TOKEN_USED] = "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
 };
 
 /* A network lock this store holds: the open lock file. */
@@ -426,6 +470,10 @@ static enum cs_rc read_network(struct sqlite_store *s, sqlite3_stmt *st, struct 
     net->enabled = sqlite3_column_int(st, 13) != 0;
     net->webhooks = col_dup(st, 14, &oom);
     net->tickets = col_dup(st, 15, &oom);
+    net->discover_every = col_dup(st, 16, &oom);
+    net->monitor_every = col_dup(st, 17, &oom);
+    net->vulnscan_every = col_dup(st, 18, &oom);
+    net->quiet_hours = col_dup(st, 19, &oom);
     if (oom) {
         cs_network_clear(net);
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading network %" PRId64,
@@ -467,6 +515,8 @@ static enum cs_rc read_job(struct sqlite_store *s, sqlite3_stmt *st, struct cs_j
         job->counts[i] = (uint64_t)sqlite3_column_int64(st, 7 + i);
     job->report_json = col_dup(st, 7 + CS_STATUS_COUNT, &oom);
     job->network_name = col_dup(st, 8 + CS_STATUS_COUNT, &oom);
+    job->progress_done = (uint64_t)sqlite3_column_int64(st, 9 + CS_STATUS_COUNT);
+    job->progress_total = (uint64_t)sqlite3_column_int64(st, 10 + CS_STATUS_COUNT);
     if (oom) {
         cs_job_clear(job);
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading job %" PRId64,
@@ -596,6 +646,7 @@ static enum cs_rc read_alert(sqlite3_stmt *st, struct cs_alert *alert, char *err
     alert->created_at = col_time(st, 10);
     alert->last_run_at = col_time(st, 11);
     alert->channels = col_dup(st, 12, &oom);
+    alert->run_every = col_dup(st, 13, &oom);
     if (oom) {
         cs_alert_clear(alert);
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading alert %" PRId64,
@@ -930,7 +981,7 @@ static enum cs_rc sqlite_exec(struct cs_store *base, const char *sql, char *err,
 
 /* ---- networks ------------------------------------------------------------- */
 
-/* Binds ?1..?14 of ST_NETWORK_ADD and ST_NETWORK_UPDATE. */
+/* Binds ?1..?19 of ST_NETWORK_ADD and ST_NETWORK_UPDATE. */
 static void bind_network(sqlite3_stmt *st, const struct cs_network *net)
 {
     bind_text(st, 1, net->name);
@@ -948,6 +999,10 @@ static void bind_network(sqlite3_stmt *st, const struct cs_network *net)
     sqlite3_bind_int(st, 13, net->enabled);
     bind_text(st, 14, net->webhooks);
     bind_text(st, 15, net->tickets);
+    bind_text(st, 16, net->discover_every);
+    bind_text(st, 17, net->monitor_every);
+    bind_text(st, 18, net->vulnscan_every);
+    bind_text(st, 19, net->quiet_hours);
 }
 
 static enum cs_rc sqlite_network_add(struct cs_store *base, struct cs_network *net, char *err,
@@ -961,7 +1016,7 @@ static enum cs_rc sqlite_network_add(struct cs_store *base, struct cs_network *n
     if ((rc = stmt_get(s, ST_NETWORK_ADD, &st, err, errlen)) != CS_OK)
         return rc;
     bind_network(st, net);
-    bind_time(st, 16, 0, now);
+    bind_time(st, 20, 0, now);
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
             rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);
@@ -985,7 +1040,7 @@ static enum cs_rc sqlite_network_update(struct cs_store *base, const struct cs_n
     if ((rc = stmt_get(s, ST_NETWORK_UPDATE, &st, err, errlen)) != CS_OK)
         return rc;
     bind_network(st, net);
-    sqlite3_bind_int64(st, 16, net->id);
+    sqlite3_bind_int64(st, 20, net->id);
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
             rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);
@@ -1363,6 +1418,10 @@ static enum cs_rc sqlite_cert_list(struct cs_store *base, const struct cs_cert_f
         bind_time(st, 2, filter->expires_before, before);
     else
         sqlite3_bind_null(st, 2);
+    if (filter != NULL && filter->issuer != NULL)
+        sqlite3_bind_text(st, 3, filter->issuer, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if ((rc = read_cert(st, 0, &cert, err, errlen)) != CS_OK)
             goto out;
@@ -1466,6 +1525,7 @@ static enum cs_rc sqlite_endpoint_list(struct cs_store *base,
     else
         sqlite3_bind_null(st, 2);
     sqlite3_bind_int(st, 3, filter != NULL && filter->monitored_only);
+    sqlite3_bind_int(st, 4, filter != NULL && filter->changed_only);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if ((rc = read_endpoint(s, st, 0, &ep, err, errlen)) != CS_OK)
             goto out;
@@ -1750,6 +1810,7 @@ static enum cs_rc sqlite_alert_add(struct cs_store *base, struct cs_alert *alert
     sqlite3_bind_int64(st, 8, alert->repeat_every_days);
     alert->created_at = bind_time(st, 9, alert->created_at, created);
     bind_text(st, 10, alert->channels);
+    bind_text(st, 11, alert->run_every);
     step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
         rc = cs_fail(err, errlen, CS_ERR_USAGE, "an alert named '%s' exists already", alert->name);
@@ -2082,6 +2143,235 @@ out:
     return rc;
 }
 
+/* ---- schema version 5 ----------------------------------------------------- */
+
+static enum cs_rc sqlite_job_latest(struct cs_store *base, int64_t network_id,
+                                    enum cs_job_kind kind, struct cs_job *out, char *err,
+                                    size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_JOB_LATEST, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, network_id);
+    sqlite3_bind_text(st, 2, cs_job_kind_name(kind), -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = read_job(s, st, out, err, errlen);
+    else if (step == SQLITE_DONE)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "network %" PRId64 " has no %s job", network_id,
+                     cs_job_kind_name(kind));
+    else
+        rc = db_fail(s, err, errlen, "cannot read the last %s job of network %" PRId64,
+                     cs_job_kind_name(kind), network_id);
+    stmt_put(s, ST_JOB_LATEST, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_job_progress(struct cs_store *base, int64_t job_id, uint64_t done,
+                                      uint64_t total, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_JOB_PROGRESS, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, job_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)done);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)total);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot record the progress of job %" PRId64, job_id);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no job %" PRId64, job_id);
+    stmt_put(s, ST_JOB_PROGRESS, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_endpoint_get_by_id(struct cs_store *base, int64_t id,
+                                            struct cs_endpoint_row *out, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_ENDPOINT_GET_BY_ID, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = read_endpoint(s, st, 0, out, err, errlen);
+    else if (step == SQLITE_DONE)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no endpoint %" PRId64, id);
+    else
+        rc = db_fail(s, err, errlen, "cannot read endpoint %" PRId64, id);
+    stmt_put(s, ST_ENDPOINT_GET_BY_ID, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_history_list(struct cs_store *base, int64_t endpoint_id, unsigned limit,
+                                      void (*fn)(const struct cs_history_row *row, void *arg),
+                                      void *arg, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_HISTORY_LIST, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, endpoint_id);
+    sqlite3_bind_int64(st, 2, limit > 0 ? (sqlite3_int64)limit : -1);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 2);
+        struct cs_history_row row = {
+            .job_id = sqlite3_column_int64(st, 0),
+            .probed_at = col_time(st, 1),
+            .reason = (const char *)sqlite3_column_text(st, 3),
+            .cert_sha256 = (const char *)sqlite3_column_text(st, 4),
+        };
+        if (status == NULL || !cs_status_parse(status, &row.status)) {
+            rc = cs_fail(err, errlen, CS_ERR_STORE,
+                         "inventory '%s': a probe of endpoint %" PRId64 " has unknown status '%s'",
+                         s->path, endpoint_id, status ? status : "");
+            goto out;
+        }
+        if (row.reason == NULL)
+            row.reason = "";
+        fn(&row, arg);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot list the history of endpoint %" PRId64, endpoint_id);
+out:
+    stmt_put(s, ST_HISTORY_LIST, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_token_add(struct cs_store *base, const char *name, const char *sha256,
+                                   time_t now, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char created[21];
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_TOKEN_ADD, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, name);
+    bind_text(st, 2, sha256);
+    bind_time(st, 3, now, created);
+    step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        rc = cs_fail(err, errlen, CS_ERR_USAGE, "a token named '%s' exists already", name);
+        goto out;
+    }
+    if (step == SQLITE_ROW)
+        step = sqlite3_step(st); /* finish it, as in sqlite_endpoint_put() */
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot add token '%s'", name);
+out:
+    stmt_put(s, ST_TOKEN_ADD, st);
+    return rc;
+}
+
+/* Reads the TOKEN_COLS. */
+static void read_token(sqlite3_stmt *st, struct cs_token_row *row)
+{
+    memset(row, 0, sizeof(*row));
+    row->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, row->name, sizeof(row->name));
+    col_copy(st, 2, row->sha256, sizeof(row->sha256));
+    row->created_at = col_time(st, 3);
+    row->last_used_at = col_time(st, 4);
+}
+
+static enum cs_rc sqlite_token_find(struct cs_store *base, const char *sha256,
+                                    struct cs_token_row *out, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_TOKEN_FIND, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, sha256);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        read_token(st, out);
+    else if (step == SQLITE_DONE)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no such token");
+    else
+        rc = db_fail(s, err, errlen, "cannot look up a token");
+    stmt_put(s, ST_TOKEN_FIND, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_token_list(struct cs_store *base,
+                                    void (*fn)(const struct cs_token_row *row, void *arg),
+                                    void *arg, char *err, size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    struct cs_token_row row;
+    enum cs_rc rc;
+    int step;
+
+    if ((rc = stmt_get(s, ST_TOKEN_LIST, &st, err, errlen)) != CS_OK)
+        return rc;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        read_token(st, &row);
+        fn(&row, arg);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot list tokens");
+    stmt_put(s, ST_TOKEN_LIST, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_token_remove(struct cs_store *base, const char *name, char *err,
+                                      size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_TOKEN_REMOVE, &st, err, errlen)) != CS_OK)
+        return rc;
+    bind_text(st, 1, name);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot remove token '%s'", name);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no token named '%s'", name);
+    stmt_put(s, ST_TOKEN_REMOVE, st);
+    return rc;
+}
+
+static enum cs_rc sqlite_token_used(struct cs_store *base, int64_t id, time_t at, char *err,
+                                    size_t errlen)
+{
+    struct sqlite_store *s = to_sqlite(base);
+    sqlite3_stmt *st = NULL;
+    char used[21];
+    enum cs_rc rc;
+
+    if ((rc = stmt_get(s, ST_TOKEN_USED, &st, err, errlen)) != CS_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    bind_time(st, 2, at, used);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = db_fail(s, err, errlen, "cannot record a use of token %" PRId64, id);
+    else if (sqlite3_changes(s->db) == 0)
+        rc = cs_fail(err, errlen, CS_ERR_NOT_FOUND, "no token with id %" PRId64, id);
+    stmt_put(s, ST_TOKEN_USED, st);
+    return rc;
+}
+
 const struct cs_store_ops cs_store_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -2122,4 +2412,13 @@ const struct cs_store_ops cs_store_sqlite_ops = {
     .ticket_list_open = sqlite_ticket_list_open,
     .finding_put = sqlite_finding_put,
     .finding_list = sqlite_finding_list,
+    .job_latest = sqlite_job_latest,
+    .job_progress = sqlite_job_progress,
+    .endpoint_get_by_id = sqlite_endpoint_get_by_id,
+    .history_list = sqlite_history_list,
+    .token_add = sqlite_token_add,
+    .token_find = sqlite_token_find,
+    .token_list = sqlite_token_list,
+    .token_remove = sqlite_token_remove,
+    .token_used = sqlite_token_used,
 };

@@ -5,6 +5,7 @@
 #include "vulnscan.h"
 #include "x509info.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct vjob {
     size_t neps;
     time_t now;
     bool in_transaction;
+    uint64_t progress_done, progress_total; /* as last recorded */
     unsigned writes;
     enum cs_rc failed; /* the first store error; writing stops there */
     char err[CS_ERRLEN];
@@ -293,9 +295,33 @@ static void record_result(const struct cs_vuln_result *r, void *arg)
     cs_cert_facts_clear(&leaf.facts);
 }
 
+/*
+ * Records the job's progress, for `certsweep serve` and its API to show. In
+ * the batch about to be committed when one is open, which costs no commit
+ * of its own; else on its own, and only when it moved. It is an UPDATE of
+ * one row by its key: should it fail all the same, that is logged, and the
+ * job goes on.
+ */
+static void record_progress(struct vjob *vj, uint64_t done, uint64_t total)
+{
+    char e[CS_ERRLEN];
+
+    if (vj->failed != CS_OK || (done == vj->progress_done && total == vj->progress_total))
+        return;
+    if (cs_store_job_progress(vj->store, vj->job->id, done, total, e, sizeof(e)) != CS_OK) {
+        CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "job %" PRId64 ": cannot record its progress: %s",
+               vj->job->id, e);
+        return;
+    }
+    vj->progress_done = done;
+    vj->progress_total = total;
+}
+
+/* The scan loop's tick: as in job.c. */
 static void on_tick(uint64_t done, uint64_t total, double elapsed_s, void *arg)
 {
     struct vjob *vj = arg;
+    record_progress(vj, done, total);
     commit_batch(vj);
     if (vj->opts->on_progress)
         vj->opts->on_progress(done, total, elapsed_s, vj->opts->progress_arg);

@@ -104,6 +104,34 @@ static void excerpt(const char *text, size_t len, char *buf, size_t buflen)
         memcpy(buf + j, "...", 4);
 }
 
+/* excerpt() of an answer's text, scrubbed of the session's secrets (a
+ * receiver may echo the URL, the routing key or the token) before it is
+ * cut, so that the cut cannot leave the start of one. Only the first
+ * SCRUB_MAX bytes are read: the excerpt is far shorter. */
+#define SCRUB_MAX 2048
+static void scrubbed_excerpt(const struct cs_http *http, const char *text, size_t len, char *buf,
+                             size_t buflen)
+{
+    /* Room for labels longer than what they replace. */
+    char copy[4 * SCRUB_MAX];
+
+    /* Blanks first go as excerpt() drops them, so that the text cut here
+     * is far longer than the excerpt. */
+    while (len > 0 && isspace((unsigned char)*text)) {
+        text++;
+        len--;
+    }
+    if (len > SCRUB_MAX - 1)
+        len = SCRUB_MAX - 1;
+    /* A NUL in the answer would end the text early; excerpt() shows it
+     * as '?' anyway. */
+    for (size_t i = 0; i < len; i++)
+        copy[i] = text[i] != '\0' ? text[i] : '?';
+    copy[len] = '\0';
+    cs_http_scrub(http, copy, sizeof(copy));
+    excerpt(copy, strlen(copy), buf, buflen);
+}
+
 /* ---- the payload --------------------------------------------------------- */
 
 /* An optional string field: NULL when absent, null, or not a string. */
@@ -418,9 +446,9 @@ static enum cs_rc pagerduty_refused(const struct cs_channel_session *s,
     }
     all = cs_sbuf_take(&why);
     if (all != NULL && all[0] != '\0')
-        excerpt(all, strlen(all), text, sizeof(text));
+        scrubbed_excerpt(s->http, all, strlen(all), text, sizeof(text));
     else
-        excerpt(resp->body, resp->body_len, text, sizeof(text));
+        scrubbed_excerpt(s->http, resp->body, resp->body_len, text, sizeof(text));
     /* PagerDuty says "routing_key" for a key of the wrong length and
      * "Invalid routing key" for one it does not know. */
     if (strstr(text, "routing") != NULL)
@@ -464,7 +492,7 @@ static enum cs_rc judge(struct cs_channel_session *s, const struct cs_http_respo
     char text[EXCERPT_MAX + 4];
     enum cs_rc rc;
 
-    excerpt(resp->body, resp->body_len, text, sizeof(text));
+    scrubbed_excerpt(s->http, resp->body, resp->body_len, text, sizeof(text));
     if (resp->status >= 200 && resp->status <= 299) {
         /* Slack's only success is 200 "ok"; anything else in a 2xx came
          * from something that is not Slack (a proxy, a captive portal). */

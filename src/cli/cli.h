@@ -30,6 +30,15 @@ int cs_cmd_outbox(int argc, char **argv);
 int cs_cmd_vuln(int argc, char **argv);
 int cs_cmd_vulnscan(int argc, char **argv);
 int cs_cmd_findings(int argc, char **argv);
+int cs_cmd_serve(int argc, char **argv);
+int cs_cmd_token(int argc, char **argv);
+
+/* The value of a schedule option (--discover-every, --every, ...): "none"
+ * and "off" are "", which clears it; anything else as typed. */
+const char *cs_cli_schedule_text(const char *arg);
+/* Whether text parses as a schedule, or as quiet hours (schedule.h); if
+ * not, why says what is wrong with it. */
+bool cs_cli_schedule_valid(const char *text, bool quiet_hours, char *why, size_t whylen);
 
 /* The target arguments of scan-like commands (scan, vuln). */
 struct cs_cli_target_args {
@@ -67,6 +76,9 @@ const char *cs_cli_db(void);
 void cs_cli_set_config(const char *path);
 void cs_cli_set_insecure_smtp(void);
 const char *cs_cli_config_path(void);
+/* The file the user named (--config, else CERTSWEEP_CONFIG); NULL for the
+ * default, where a missing file is an empty configuration. */
+const char *cs_cli_config_named(void);
 /* Reads the configuration once per process and returns it, or prints
  * "certsweep CMD: why" and returns NULL. Released at exit by
  * cs_cli_config_release(). */

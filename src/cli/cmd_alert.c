@@ -17,6 +17,7 @@ static const char alert_help[] =
     "usage: certsweep alert add NAME --days N [--network NAME] [--to EMAIL...] [--syslog]\n"
     "                           [--ticket NAME...] [--webhook NAME...]\n"
     "                           [--subject TEMPLATE] [--body-file FILE] [--repeat-every DAYS]\n"
+    "                           [--every SPEC]\n"
     "       certsweep alert list [--format table|jsonl|csv]\n"
     "       certsweep alert show NAME\n"
     "       certsweep alert remove NAME\n"
@@ -32,6 +33,8 @@ static const char alert_help[] =
     "certificate is a new one; --repeat-every DAYS reports an unrenewed one again\n"
     "every DAYS days. 'alert run' without NAME runs every alert, then delivers\n"
     "the outbox. --dry-run shows what would be sent, and sends nothing.\n"
+    "--every SPEC is when 'certsweep serve' runs the alert, in local time: an\n"
+    "interval (30m, 6h, 1d, 2w) or a cron expression ('0 7 * * mon-fri').\n"
     "\n"
     "Templates (--subject, the text of --body-file) use these tokens:\n"
     "  {cn} {dn} {issuer_dn} {sans} {serial} {sha256} {not_before} {not_after}\n"
@@ -139,6 +142,13 @@ static int add(struct cs_store *store, int argc, char **argv)
             }
         } else if (strcmp(opt, "--network") == 0 && has_value) {
             network = argv[++i];
+        } else if (strcmp(opt, "--every") == 0 && has_value) {
+            char why[CS_ERRLEN];
+            alert.run_every = (char *)cs_cli_schedule_text(argv[++i]);
+            if (!cs_cli_schedule_valid(alert.run_every, false, why, sizeof(why))) {
+                status = usage_error("invalid --every '%s': %s", argv[i], why);
+                goto out;
+            }
         } else if (strcmp(opt, "--subject") == 0 && has_value) {
             subject = argv[++i];
         } else if (strcmp(opt, "--body-file") == 0 && has_value) {
@@ -255,6 +265,7 @@ static void show_alert(const struct cs_alert *a)
         printf("repeat every    %u days\n", a->repeat_every_days);
     else
         printf("repeat every    never (a certificate is reported once)\n");
+    printf("run every       %s\n", a->run_every && a->run_every[0] ? a->run_every : "-");
     printf("last run        %s\n", last);
     printf("subject         %s\n", a->subject);
     printf("body\n%s%s", a->body, a->body[0] && a->body[strlen(a->body) - 1] == '\n' ? "" : "\n");
@@ -320,8 +331,9 @@ static void collect_alert(const struct cs_alert *a, void *arg)
     copy->subject = strdup(a->subject);
     copy->body = strdup(a->body);
     copy->channels = strdup(a->channels);
+    copy->run_every = strdup(a->run_every ? a->run_every : "");
     if (!copy->name || !copy->recipients || !copy->subject || !copy->body || !copy->channels ||
-        (a->network_name && !copy->network_name))
+        !copy->run_every || (a->network_name && !copy->network_name))
         v->nomem = true;
 }
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "config.h"
 #include "network.h"
+#include "schedule.h"
 #include "store.h"
 
 #include <stddef.h>
@@ -35,9 +36,19 @@ static const char network_help[] =
     "  --auto-monitor            monitor every endpoint that returns a certificate\n"
     "  --no-auto-monitor         (edit) stop doing so\n"
     "  --max-email-rows N        rows of each grid in reports (default 50)\n"
-    "  --description TEXT\n";
+    "  --description TEXT\n"
+    "\n"
+    "schedules of 'certsweep serve' (local time; '' or none clears one):\n"
+    "  --discover-every SPEC     how often to discover the network\n"
+    "  --monitor-every SPEC      how often to monitor its monitored endpoints\n"
+    "  --vulnscan-every SPEC     how often to scan it for vulnerabilities\n"
+    "                            SPEC: an interval (30m, 6h, 1d, 2w) or a cron\n"
+    "                            expression ('0 3 * * mon-fri')\n"
+    "  --quiet-hours TEXT        when no job starts and a running one pauses:\n"
+    "                            'mon-fri 08:00-18:00; sat,sun 00:00-24:00',\n"
+    "                            'daily 22:00-06:00'\n";
 
-enum opt_kind { OPT_LIST, OPT_TEXT, OPT_NUMBER, OPT_TRUE, OPT_FALSE };
+enum opt_kind { OPT_LIST, OPT_TEXT, OPT_NUMBER, OPT_TRUE, OPT_FALSE, OPT_SCHEDULE, OPT_QUIET };
 
 /* The options of add and edit, and where each lands in struct cs_network. */
 static const struct net_option {
@@ -59,6 +70,10 @@ static const struct net_option {
     {"--max-email-rows", OPT_NUMBER, offsetof(struct cs_network, max_email_rows)},
     {"--auto-monitor", OPT_TRUE, offsetof(struct cs_network, auto_monitor)},
     {"--no-auto-monitor", OPT_FALSE, offsetof(struct cs_network, auto_monitor)},
+    {"--discover-every", OPT_SCHEDULE, offsetof(struct cs_network, discover_every)},
+    {"--monitor-every", OPT_SCHEDULE, offsetof(struct cs_network, monitor_every)},
+    {"--vulnscan-every", OPT_SCHEDULE, offsetof(struct cs_network, vulnscan_every)},
+    {"--quiet-hours", OPT_QUIET, offsetof(struct cs_network, quiet_hours)},
 };
 
 static int fail(const char *msg)
@@ -139,6 +154,22 @@ static int apply_options(struct cs_network *net, int argc, char **argv)
             free(*(char **)field);
             *(char **)field = join(argv, i + 1, end);
             break;
+        case OPT_SCHEDULE:
+        case OPT_QUIET: {
+            char why[CS_ERRLEN / 2];
+            if (end >= argc) {
+                snprintf(msg, sizeof(msg), "%s needs a value ('' or none to clear)", o->name);
+                return fail(msg);
+            }
+            const char *value = cs_cli_schedule_text(argv[end++]);
+            if (!cs_cli_schedule_valid(value, o->kind == OPT_QUIET, why, sizeof(why))) {
+                snprintf(msg, sizeof(msg), "invalid %s '%s': %s", o->name, argv[i + 1], why);
+                return fail(msg);
+            }
+            free(*(char **)field);
+            *(char **)field = strdup(value);
+            break;
+        }
         case OPT_TEXT:
         case OPT_NUMBER:
             if (end >= argc) {
@@ -176,8 +207,10 @@ static int apply_options(struct cs_network *net, int argc, char **argv)
 /* Replaces NULL text fields by "" so that every field has a value. */
 static bool fill_defaults(struct cs_network *net)
 {
-    char **texts[] = {&net->description, &net->ranges,   &net->excludes, &net->ports,
-                      &net->snis,        &net->alert_to, &net->webhooks, &net->tickets};
+    char **texts[] = {&net->description,   &net->ranges,         &net->excludes,
+                      &net->ports,         &net->snis,           &net->alert_to,
+                      &net->webhooks,      &net->tickets,        &net->discover_every,
+                      &net->monitor_every, &net->vulnscan_every, &net->quiet_hours};
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
         if (*texts[i] == NULL && (*texts[i] = strdup(i == 3 ? "443" : "")) == NULL)
             return false;
@@ -208,6 +241,10 @@ static void show_network(const struct cs_network *n)
     printf("tickets           %s\n", n->tickets);
     printf("auto monitor      %s\n", n->auto_monitor ? "yes" : "no");
     printf("max email rows    %u\n", n->max_email_rows);
+    printf("discover every    %s\n", n->discover_every[0] ? n->discover_every : "-");
+    printf("monitor every     %s\n", n->monitor_every[0] ? n->monitor_every : "-");
+    printf("vulnscan every    %s\n", n->vulnscan_every[0] ? n->vulnscan_every : "-");
+    printf("quiet hours       %s\n", n->quiet_hours[0] ? n->quiet_hours : "-");
 }
 
 int cs_cmd_network(int argc, char **argv)

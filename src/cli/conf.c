@@ -30,6 +30,11 @@ static const char *named_config(void)
     return env != NULL && *env != '\0' ? env : NULL;
 }
 
+const char *cs_cli_config_named(void)
+{
+    return named_config();
+}
+
 const char *cs_cli_config_path(void)
 {
     return named_config() ? named_config() : cs_config_default_path();

@@ -419,6 +419,23 @@ def discover_counts(t):
 
 
 @check
+def discover_records_its_progress(t):
+    """The job's progress, which `certsweep serve` shows, ends complete."""
+    d = needs("d1")
+    if is_pg():
+        raise Skip("read from the SQLite file; unit_store_pg covers the "
+                   "PostgreSQL backend's progress")
+    db = sqlite3.connect(T.store)
+    try:
+        row = db.execute("SELECT progress_done, progress_total FROM jobs "
+                         "WHERE id = ?", (d["job_id"],)).fetchone()
+    finally:
+        db.close()
+    expect(row is not None, f"no job {d['job_id']} in {T.store}")
+    equal("progress", row, (d["endpoints_scanned"], d["endpoints_scanned"]))
+
+
+@check
 def discover_expired_grid_lists_only_expired(t):
     d = needs("d1")
     g = d["expired_or_expiring"]

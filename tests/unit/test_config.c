@@ -557,7 +557,7 @@ static void test_unknown_section_names_its_line(void **state)
     struct fixture *fx = *state;
     expect_error(fx, parse(fx, "[smtp]\nurl = smtp://h\nfrom = a@b\n[email]\n"),
                  "t.conf:4: unknown section [email]; valid sections: [smtp], [syslog], [outbox], "
-                 "[certsweep], [ticketing.NAME], [webhook.NAME]");
+                 "[certsweep], [serve], [ticketing.NAME], [webhook.NAME]");
 }
 
 static void test_empty_unknown_section_is_refused(void **state)
@@ -565,7 +565,7 @@ static void test_empty_unknown_section_is_refused(void **state)
     struct fixture *fx = *state;
     expect_error(fx, parse(fx, "; only a header\n[mail]\n"),
                  "t.conf:2: unknown section [mail]; valid sections: [smtp], [syslog], [outbox], "
-                 "[certsweep], [ticketing.NAME], [webhook.NAME]");
+                 "[certsweep], [serve], [ticketing.NAME], [webhook.NAME]");
 }
 
 static void test_duplicate_key_is_refused(void **state)
@@ -599,7 +599,7 @@ static void test_key_outside_a_section_is_refused(void **state)
     struct fixture *fx = *state;
     expect_error(fx, parse(fx, "url = smtp://h\n[smtp]\n"),
                  "t.conf:1: 'url' is outside any section: start with [smtp], [syslog], [outbox], "
-                 "[certsweep], [ticketing.NAME] or [webhook.NAME]");
+                 "[certsweep], [serve], [ticketing.NAME] or [webhook.NAME]");
 }
 
 static void test_line_without_equals_names_its_line(void **state)
@@ -1442,7 +1442,7 @@ static void test_named_section_without_a_name_is_refused(void **state)
                  "t.conf:1: [ticketing] needs a name, as in [ticketing.main]");
     expect_error(fx, parse(fx, "[smtp.x]\n"),
                  "t.conf:1: unknown section [smtp.x]; valid sections: [smtp], [syslog], [outbox], "
-                 "[certsweep], [ticketing.NAME], [webhook.NAME]");
+                 "[certsweep], [serve], [ticketing.NAME], [webhook.NAME]");
 }
 
 static void test_duplicate_key_in_a_named_section_is_refused(void **state)

@@ -688,6 +688,54 @@ static void test_oauth_secrets_are_scrubbed_from_echoes(void **state)
     cs_http_close(&h);
 }
 
+/* The test transport of http.h: answers "okay" (4 bytes of a longer
+ * text, not NUL-terminated) with 201, or fails echoing the request's
+ * Authorization header. */
+static enum cs_rc transport_send(void *arg, const char *method, const char *url,
+                                 const char *const *headers, const char *content_type,
+                                 const char *body, struct cs_http_response *resp, char *err,
+                                 size_t errlen)
+{
+    (void)method, (void)url, (void)content_type, (void)body;
+    if (*(bool *)arg)
+        return cs_fail(err, errlen, CS_ERR_IO, "proxy said no to '%s'", headers[0]);
+    resp->status = 201;
+    resp->retry_after = 999999;
+    resp->body = "okay, and more";
+    resp->body_len = 4;
+    return CS_OK;
+}
+
+static void test_transport_answers_in_place_of_libcurl(void **state)
+{
+    static const char *const headers[] = {"Authorization: Bearer Tr4nsp0rtT0ken", NULL};
+    bool fail = false;
+    struct cs_http_transport t = {.send = transport_send, .arg = &fail};
+    struct cs_http *h = client(5000);
+    struct cs_http_response resp;
+    char err[CS_ERRLEN] = "";
+
+    cs_http_set_transport(&t);
+    /* No server listens there: only the transport can answer. */
+    assert_int_equal(cs_http_request(h, "GET", "http://127.0.0.1:1/x", headers, NULL, NULL, NULL,
+                                     NULL, &resp, err, sizeof(err)),
+                     CS_OK);
+    assert_int_equal(resp.status, 201);
+    assert_int_equal(resp.body_len, 4);
+    assert_string_equal(resp.body, "okay");
+    assert_int_equal(resp.retry_after, 86400);
+
+    /* A transport failure is scrubbed of the request's secrets. */
+    fail = true;
+    assert_int_equal(cs_http_request(h, "GET", "http://127.0.0.1:1/x?q=1", headers, NULL, NULL,
+                                     NULL, NULL, &resp, err, sizeof(err)),
+                     CS_ERR_IO);
+    assert_string_equal(err,
+                        "GET http://127.0.0.1:1/x: proxy said no to 'Authorization: Bearer ***'");
+    cs_http_set_transport(NULL);
+    cs_http_close(&h);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -718,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_secret_url_path_and_sig_are_scrubbed),
         cmocka_unit_test(test_scrub_drops_a_secret_cut_at_the_end),
         cmocka_unit_test(test_oauth_secrets_are_scrubbed_from_echoes),
+        cmocka_unit_test(test_transport_answers_in_place_of_libcurl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -223,6 +223,10 @@ static void fill_network(struct cs_network *net, const char *name)
     net->enabled = true;
     net->webhooks = xstrdup("oncall");
     net->tickets = xstrdup("sdp jira");
+    net->discover_every = xstrdup("1d");
+    net->monitor_every = xstrdup("*/30 * * * *");
+    net->vulnscan_every = xstrdup("0 3 * * sun");
+    net->quiet_hours = xstrdup("mon-fri 08:00-18:00");
 }
 
 /* Adds a network with the fields of fill_network() and returns its id. */
@@ -353,7 +357,8 @@ static void seen_cert(const struct cs_cert_row *cert, const struct cs_endpoint_r
 static struct seen list_endpoints(struct fixture *fx, int64_t network_id, int status,
                                   bool monitored_only)
 {
-    struct cs_endpoint_filter filter = {network_id, status, monitored_only};
+    struct cs_endpoint_filter filter = {
+        .network_id = network_id, .status = status, .monitored_only = monitored_only};
     struct seen seen = {0};
     if (cs_store_endpoint_list(fx->store, &filter, seen_endpoint, &seen, fx->err,
                                sizeof(fx->err)) != CS_OK)
@@ -363,7 +368,7 @@ static struct seen list_endpoints(struct fixture *fx, int64_t network_id, int st
 
 static struct seen list_certs(struct fixture *fx, int64_t network_id, time_t expires_before)
 {
-    struct cs_cert_filter filter = {network_id, expires_before};
+    struct cs_cert_filter filter = {.network_id = network_id, .expires_before = expires_before};
     struct seen seen = {0};
     if (cs_store_cert_list(fx->store, &filter, seen_cert, &seen, fx->err, sizeof(fx->err)) != CS_OK)
         fail_msg("cert_list: %s", fx->err);
@@ -418,6 +423,7 @@ static void fill_alert(struct cs_alert *alert, const char *name, int64_t network
     alert->repeat_every_days = 7;
     alert->channels = xstrdup("ticketing.sdp webhook.oncall");
     alert->created_at = T0;
+    alert->run_every = xstrdup("0 7 * * *");
 }
 
 /* Adds an alert with the fields of fill_alert() and returns its id. */
@@ -611,6 +617,10 @@ static void test_network_add_then_get_returns_every_field(void **state)
     assert_true(net.enabled);
     assert_string_equal(net.webhooks, "oncall");
     assert_string_equal(net.tickets, "sdp jira");
+    assert_string_equal(net.discover_every, "1d");
+    assert_string_equal(net.monitor_every, "*/30 * * * *");
+    assert_string_equal(net.vulnscan_every, "0 3 * * sun");
+    assert_string_equal(net.quiet_hours, "mon-fri 08:00-18:00");
     cs_network_clear(&net);
 }
 
@@ -1627,6 +1637,7 @@ static void test_alert_add_then_get_returns_every_field(void **state)
     assert_string_equal(got.channels, "ticketing.sdp webhook.oncall");
     assert_int_equal(got.created_at, T0);
     assert_int_equal(got.last_run_at, 0);
+    assert_string_equal(got.run_every, "0 7 * * *");
     cs_alert_clear(&got);
 }
 
@@ -2416,11 +2427,499 @@ static void test_finding_list_filters_and_orders(void **state)
     assert_int_equal(list_findings(fx, 0, c, CS_SEVERITY_LOW, false).n, 1);
 }
 
+/* ---- schema version 5 ----------------------------------------------------- */
+
+/* "name=discover|monitor|vulnscan|quiet", to check that listings read the
+ * schedules. */
+static void seen_network_schedules(const struct cs_network *net, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s=%s|%s|%s|%s", net->name,
+             net->discover_every, net->monitor_every, net->vulnscan_every, net->quiet_hours);
+    seen->ids[seen->n++] = net->id;
+}
+
+static void test_network_schedules_round_trip_and_default_to_empty(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_network net;
+    struct seen seen = {0};
+
+    /* NULL is stored as "", and read back as "". */
+    fill_network(&net, "plain");
+    free(net.discover_every);
+    free(net.monitor_every);
+    free(net.vulnscan_every);
+    free(net.quiet_hours);
+    net.discover_every = net.monitor_every = net.vulnscan_every = net.quiet_hours = NULL;
+    ASSERT_OK(fx, cs_store_network_add(fx->store, &net, fx->err, sizeof(fx->err)));
+    cs_network_clear(&net);
+    assert_int_equal(count_rows(fx, "networks WHERE discover_every = '' AND monitor_every = '' "
+                                    "AND vulnscan_every = '' AND quiet_hours = ''"),
+                     1);
+    ASSERT_OK(fx, cs_store_network_get(fx->store, "plain", &net, fx->err, sizeof(fx->err)));
+    assert_string_equal(net.discover_every, "");
+    assert_string_equal(net.quiet_hours, "");
+
+    /* update writes them. */
+    free(net.monitor_every);
+    net.monitor_every = xstrdup("1h");
+    free(net.quiet_hours);
+    net.quiet_hours = xstrdup("daily 22:00-06:00");
+    ASSERT_OK(fx, cs_store_network_update(fx->store, &net, fx->err, sizeof(fx->err)));
+    cs_network_clear(&net);
+
+    add_network(fx, "full");
+    ASSERT_OK(fx, cs_store_network_list(fx->store, seen_network_schedules, &seen, fx->err,
+                                        sizeof(fx->err)));
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.what[0], "full=1d|*/30 * * * *|0 3 * * sun|mon-fri 08:00-18:00");
+    assert_string_equal(seen.what[1], "plain=|1h||daily 22:00-06:00");
+}
+
+static void test_alert_run_every_round_trips_and_defaults_to_empty(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_alert alert, got;
+
+    fill_alert(&alert, "unscheduled", 0);
+    free(alert.run_every);
+    alert.run_every = NULL;
+    ASSERT_OK(fx, cs_store_alert_add(fx->store, &alert, fx->err, sizeof(fx->err)));
+    cs_alert_clear(&alert);
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "unscheduled", &got, fx->err, sizeof(fx->err)));
+    assert_non_null(got.run_every);
+    assert_string_equal(got.run_every, "");
+    cs_alert_clear(&got);
+    add_alert(fx, "daily", 0);
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "daily", &got, fx->err, sizeof(fx->err)));
+    assert_string_equal(got.run_every, "0 7 * * *");
+    cs_alert_clear(&got);
+}
+
+/* "id:done/total" of each job listed. */
+static void seen_job_progress(const struct cs_job *job, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%" PRIu64 "/%" PRIu64, job->progress_done,
+             job->progress_total);
+    seen->ids[seen->n++] = job->id;
+}
+
+static void test_job_progress_is_recorded_and_read_back(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    struct cs_job job = {.network_id = lab, .kind = CS_JOB_DISCOVERY};
+    struct cs_job got;
+    struct seen seen = {0};
+
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &job, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_get(fx->store, job.id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.progress_done, 0);
+    assert_int_equal(got.progress_total, 0);
+    cs_job_clear(&got);
+
+    /* Inside a transaction, as the jobs record it, and beyond 32 bits. */
+    ASSERT_OK(fx, cs_store_begin(fx->store, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_progress(fx->store, job.id, 300, 65536, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_commit(fx->store, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_progress(fx->store, job.id, 5000000000ULL, 6000000000ULL, fx->err,
+                                        sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_get(fx->store, job.id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.progress_done, 5000000000ULL);
+    assert_int_equal(got.progress_total, 6000000000ULL);
+    cs_job_clear(&got);
+
+    /* finish keeps it. */
+    job.state = CS_JOB_DONE;
+    ASSERT_OK(fx, cs_store_job_finish(fx->store, &job, fx->err, sizeof(fx->err)));
+    ASSERT_OK(
+        fx, cs_store_job_list(fx->store, lab, seen_job_progress, &seen, fx->err, sizeof(fx->err)));
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.what[0], "5000000000/6000000000");
+    ASSERT_OK(
+        fx, cs_store_job_latest(fx->store, lab, CS_JOB_DISCOVERY, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.progress_done, 5000000000ULL);
+    cs_job_clear(&got);
+
+    assert_int_equal(cs_store_job_progress(fx->store, job.id + 100, 1, 2, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+}
+
+static void test_job_latest_is_the_newest_of_its_network_and_kind(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t dmz = add_network(fx, "dmz");
+    struct cs_job d1 = {.network_id = lab, .kind = CS_JOB_DISCOVERY, .started_at = T0};
+    struct cs_job m1 = {.network_id = lab, .kind = CS_JOB_MONITORING, .started_at = T0 + 10};
+    struct cs_job d2 = {.network_id = lab, .kind = CS_JOB_DISCOVERY, .started_at = T0 + 20};
+    struct cs_job x = {.network_id = dmz, .kind = CS_JOB_DISCOVERY, .started_at = T0 + 30};
+    struct cs_job got;
+
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &d1, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &m1, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &d2, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &x, fx->err, sizeof(fx->err)));
+
+    ASSERT_OK(
+        fx, cs_store_job_latest(fx->store, lab, CS_JOB_DISCOVERY, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, d2.id);
+    assert_int_equal(got.started_at, T0 + 20);
+    assert_string_equal(got.network_name, "lab");
+    assert_int_equal(got.state, CS_JOB_RUNNING);
+    cs_job_clear(&got);
+    ASSERT_OK(
+        fx, cs_store_job_latest(fx->store, lab, CS_JOB_MONITORING, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, m1.id);
+    cs_job_clear(&got);
+    assert_int_equal(
+        cs_store_job_latest(fx->store, lab, CS_JOB_VULNSCAN, &got, fx->err, sizeof(fx->err)),
+        CS_ERR_NOT_FOUND);
+    assert_int_equal(
+        cs_store_job_latest(fx->store, dmz, CS_JOB_MONITORING, &got, fx->err, sizeof(fx->err)),
+        CS_ERR_NOT_FOUND);
+}
+
+static void test_endpoint_get_by_id(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    struct cs_endpoint_row got;
+    char sha[65] = "";
+    int64_t id;
+
+    memset(sha, 'a', 64);
+    put_cert(fx, 'a', T0 + 10 * DAY);
+    put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_NOT_SSL, NULL, false);
+    id = put_endpoint(fx, lab, "192.0.2.2", 8443, "b.example", CS_STATUS_CERTIFICATE_FOUND, sha,
+                      true);
+    ASSERT_OK(fx, cs_store_endpoint_get_by_id(fx->store, id, &got, fx->err, sizeof(fx->err)));
+    assert_int_equal(got.id, id);
+    assert_int_equal(got.network_id, lab);
+    assert_string_equal(got.ip, "192.0.2.2");
+    assert_int_equal(got.port, 8443);
+    assert_string_equal(got.sni, "b.example");
+    assert_int_equal(got.last_status, CS_STATUS_CERTIFICATE_FOUND);
+    assert_string_equal(got.cert_sha256, sha);
+    assert_true(got.monitored);
+    cs_endpoint_row_clear(&got);
+    assert_int_equal(
+        cs_store_endpoint_get_by_id(fx->store, id + 100, &got, fx->err, sizeof(fx->err)),
+        CS_ERR_NOT_FOUND);
+}
+
+/* "job status reason sha-first-char" of each history row. */
+static void seen_history(const struct cs_history_row *row, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    assert_non_null(row->reason);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s %s %c", cs_status_name(row->status),
+             row->reason, row->cert_sha256 != NULL ? row->cert_sha256[0] : '-');
+    seen->ids[seen->n++] = (int64_t)row->probed_at;
+}
+
+static void test_history_list_is_newest_first_with_a_limit(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    struct cs_job job = {.network_id = lab, .kind = CS_JOB_MONITORING};
+    char sha[65] = "";
+    struct seen seen = {0};
+    int64_t ep, other;
+
+    memset(sha, 'a', 64);
+    put_cert(fx, 'a', T0 + 10 * DAY);
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &job, fx->err, sizeof(fx->err)));
+    ep = put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, sha, true);
+    other = put_endpoint(fx, lab, "192.0.2.2", 443, "", CS_STATUS_NOT_SSL, NULL, false);
+    ASSERT_OK(fx, cs_store_history_add(fx->store, ep, job.id, T0, CS_STATUS_CERTIFICATE_FOUND, "ok",
+                                       sha, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_history_add(fx->store, other, job.id, T0, CS_STATUS_NOT_SSL, "http",
+                                       NULL, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_history_add(fx->store, ep, 0, T0 + 60, CS_STATUS_CONNECTION_REFUSED,
+                                       "rst", NULL, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_history_add(fx->store, ep, job.id, T0 + 120, CS_STATUS_CERTIFICATE_FOUND,
+                                       "ok", sha, fx->err, sizeof(fx->err)));
+
+    ASSERT_OK(
+        fx, cs_store_history_list(fx->store, ep, 0, seen_history, &seen, fx->err, sizeof(fx->err)));
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.what[0], "certificate_found ok a");
+    assert_int_equal(seen.ids[0], T0 + 120);
+    assert_string_equal(seen.what[1], "connection_refused rst -");
+    assert_string_equal(seen.what[2], "certificate_found ok a");
+    assert_int_equal(seen.ids[2], T0);
+
+    seen.n = 0;
+    ASSERT_OK(
+        fx, cs_store_history_list(fx->store, ep, 2, seen_history, &seen, fx->err, sizeof(fx->err)));
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.ids[1], T0 + 60);
+
+    seen.n = 0;
+    ASSERT_OK(fx, cs_store_history_list(fx->store, ep + other + 100, 0, seen_history, &seen,
+                                        fx->err, sizeof(fx->err)));
+    assert_int_equal(seen.n, 0);
+}
+
+static void seen_history_job(const struct cs_history_row *row, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    seen->ids[seen->n++] = row->job_id;
+}
+
+static void test_history_list_gives_the_job_of_each_probe(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    struct cs_job job = {.network_id = lab, .kind = CS_JOB_MONITORING};
+    struct seen seen = {0};
+    int64_t ep;
+
+    ASSERT_OK(fx, cs_store_job_begin(fx->store, &job, fx->err, sizeof(fx->err)));
+    ep = put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_NOT_SSL, NULL, false);
+    ASSERT_OK(fx, cs_store_history_add(fx->store, ep, job.id, T0, CS_STATUS_NOT_SSL, "http", NULL,
+                                       fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_history_add(fx->store, ep, 0, T0 + 1, CS_STATUS_NOT_SSL, "http", NULL,
+                                       fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_history_list(fx->store, ep, 0, seen_history_job, &seen, fx->err,
+                                        sizeof(fx->err)));
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.ids[0], 0); /* a probe outside any job */
+    assert_int_equal(seen.ids[1], job.id);
+}
+
+static struct seen list_changed(struct fixture *fx, int64_t network_id)
+{
+    struct cs_endpoint_filter filter = {.network_id = network_id, .changed_only = true};
+    struct seen seen = {0};
+    if (cs_store_endpoint_list(fx->store, &filter, seen_endpoint, &seen, fx->err,
+                               sizeof(fx->err)) != CS_OK)
+        fail_msg("endpoint_list: %s", fx->err);
+    return seen;
+}
+
+static void probe(struct fixture *fx, int64_t ep, time_t at, enum cs_status status,
+                  const char *sha256)
+{
+    ASSERT_OK(fx, cs_store_history_add(fx->store, ep, 0, at, status, "r", sha256, fx->err,
+                                       sizeof(fx->err)));
+}
+
+static void test_endpoint_list_changed_only_compares_the_last_two_probes(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    int64_t dmz = add_network(fx, "dmz");
+    char a[65] = "", b[65] = "";
+    int64_t same, cert, lost, once, back, other;
+    struct seen seen;
+
+    memset(a, 'a', 64);
+    memset(b, 'b', 64);
+    put_cert(fx, 'a', T0 + 10 * DAY);
+    put_cert(fx, 'b', T0 + 20 * DAY);
+    same = put_endpoint(fx, lab, "192.0.2.1", 443, "", CS_STATUS_CERTIFICATE_FOUND, a, true);
+    cert = put_endpoint(fx, lab, "192.0.2.2", 443, "", CS_STATUS_CERTIFICATE_FOUND, b, true);
+    lost = put_endpoint(fx, lab, "192.0.2.3", 443, "", CS_STATUS_CONNECTION_REFUSED, a, true);
+    once = put_endpoint(fx, lab, "192.0.2.4", 443, "", CS_STATUS_CERTIFICATE_FOUND, a, true);
+    back = put_endpoint(fx, lab, "192.0.2.5", 443, "", CS_STATUS_CERTIFICATE_FOUND, a, true);
+    other = put_endpoint(fx, dmz, "198.51.100.1", 443, "", CS_STATUS_NOT_SSL, NULL, false);
+
+    probe(fx, same, T0, CS_STATUS_CERTIFICATE_FOUND, a);
+    probe(fx, same, T0 + 60, CS_STATUS_CERTIFICATE_FOUND, a);
+    probe(fx, cert, T0, CS_STATUS_CERTIFICATE_FOUND, a);
+    probe(fx, cert, T0 + 60, CS_STATUS_CERTIFICATE_FOUND, b); /* a new certificate */
+    probe(fx, lost, T0, CS_STATUS_CERTIFICATE_FOUND, a);
+    probe(fx, lost, T0 + 60, CS_STATUS_CONNECTION_REFUSED, NULL); /* gone */
+    probe(fx, once, T0, CS_STATUS_CERTIFICATE_FOUND, a);          /* one probe: no change */
+    /* Changed once, then the same twice: only the last two count. */
+    probe(fx, back, T0, CS_STATUS_NOT_SSL, NULL);
+    probe(fx, back, T0 + 60, CS_STATUS_CERTIFICATE_FOUND, a);
+    probe(fx, back, T0 + 120, CS_STATUS_CERTIFICATE_FOUND, a);
+    probe(fx, other, T0, CS_STATUS_NOT_SSL, NULL);
+    probe(fx, other, T0 + 60, CS_STATUS_TIMED_OUT_DOWNLOADING, NULL);
+
+    seen = list_changed(fx, lab);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.what[0], "192.0.2.2:443/");
+    assert_string_equal(seen.what[1], "192.0.2.3:443/");
+    seen = list_changed(fx, 0);
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.what[2], "198.51.100.1:443/");
+    /* With the other filters. */
+    struct cs_endpoint_filter filter = {
+        .network_id = lab, .status = CS_STATUS_CERTIFICATE_FOUND + 1, .changed_only = true};
+    seen = (struct seen){0};
+    ASSERT_OK(fx, cs_store_endpoint_list(fx->store, &filter, seen_endpoint, &seen, fx->err,
+                                         sizeof(fx->err)));
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.what[0], "192.0.2.2:443/");
+}
+
+static struct seen list_certs_by_issuer(struct fixture *fx, const char *issuer)
+{
+    struct cs_cert_filter filter = {.issuer = issuer};
+    struct seen seen = {0};
+    if (cs_store_cert_list(fx->store, &filter, seen_cert, &seen, fx->err, sizeof(fx->err)) != CS_OK)
+        fail_msg("cert_list: %s", fx->err);
+    return seen;
+}
+
+static void put_cert_from(struct fixture *fx, char c, const char *issuer)
+{
+    struct cs_cert_row cert;
+    fill_cert(&cert, c, T0 + (c - 'a' + 1) * DAY);
+    free(cert.issuer);
+    cert.issuer = xstrdup(issuer);
+    ASSERT_OK(fx, cs_store_cert_put(fx->store, &cert, fx->err, sizeof(fx->err)));
+    cs_cert_row_clear(&cert);
+}
+
+static void test_cert_list_filters_by_issuer_substring(void **state)
+{
+    struct fixture *fx = *state;
+    int64_t lab = add_network(fx, "lab");
+    char sha[65] = "";
+    struct seen seen;
+
+    put_cert_from(fx, 'a', "CN=R3,O=Let's Encrypt,C=US");
+    put_cert_from(fx, 'b', "CN=Example CA 100%,O=Example_Corp");
+    put_cert_from(fx, 'c', "CN=ExampleXCA,O=Example Corp");
+    for (char c = 'a'; c <= 'c'; c++) {
+        char ip[32];
+        memset(sha, c, 64);
+        snprintf(ip, sizeof(ip), "192.0.2.%d", c - 'a' + 1);
+        put_endpoint(fx, lab, ip, 443, "", CS_STATUS_CERTIFICATE_FOUND, sha, false);
+    }
+
+    seen = list_certs_by_issuer(fx, "Let's Encrypt");
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.what[0], "a 192.0.2.1:443");
+    /* The text as it is: no LIKE wildcards, and case counts. */
+    seen = list_certs_by_issuer(fx, "100%");
+    assert_int_equal(seen.n, 1);
+    assert_string_equal(seen.what[0], "b 192.0.2.2:443");
+    seen = list_certs_by_issuer(fx, "Example_Corp");
+    assert_int_equal(seen.n, 1);
+    seen = list_certs_by_issuer(fx, "Example%");
+    assert_int_equal(seen.n, 0);
+    seen = list_certs_by_issuer(fx, "let's encrypt");
+    assert_int_equal(seen.n, 0);
+    seen = list_certs_by_issuer(fx, "Example");
+    assert_int_equal(seen.n, 2);
+    seen = list_certs_by_issuer(fx, NULL);
+    assert_int_equal(seen.n, 3);
+}
+
+/* ---- API tokens ----------------------------------------------------------- */
+
+/* A token digest of 64 times c. */
+static const char *digest(char c)
+{
+    static char buf[4][65];
+    static int next;
+    char *d = buf[next++ % 4];
+    memset(d, c, 64);
+    d[64] = '\0';
+    return d;
+}
+
+static void seen_token(const struct cs_token_row *row, void *arg)
+{
+    struct seen *seen = arg;
+    assert_true(seen->n < 16);
+    snprintf(seen->what[seen->n], sizeof(seen->what[0]), "%s %c %ld", row->name, row->sha256[0],
+             (long)row->last_used_at);
+    seen->ids[seen->n++] = row->id;
+}
+
+static void test_token_add_find_list_used_remove(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_token_row row;
+    struct seen seen = {0};
+
+    ASSERT_OK(fx, cs_store_token_add(fx->store, "ci", digest('a'), T0, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_token_add(fx->store, "dashboard", digest('b'), T0 + 60, fx->err,
+                                     sizeof(fx->err)));
+
+    ASSERT_OK(fx, cs_store_token_find(fx->store, digest('b'), &row, fx->err, sizeof(fx->err)));
+    assert_true(row.id > 0);
+    assert_string_equal(row.name, "dashboard");
+    assert_string_equal(row.sha256, digest('b'));
+    assert_int_equal(row.created_at, T0 + 60);
+    assert_int_equal(row.last_used_at, 0);
+
+    ASSERT_OK(fx, cs_store_token_used(fx->store, row.id, T0 + 3600, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_token_list(fx->store, seen_token, &seen, fx->err, sizeof(fx->err)));
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.what[0], "ci a 0");
+    char want[64];
+    snprintf(want, sizeof(want), "dashboard b %ld", (long)(T0 + 3600));
+    assert_string_equal(seen.what[1], want);
+
+    ASSERT_OK(fx, cs_store_token_remove(fx->store, "ci", fx->err, sizeof(fx->err)));
+    assert_int_equal(cs_store_token_find(fx->store, digest('a'), &row, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_int_equal(count_rows(fx, "api_tokens"), 1);
+}
+
+static void test_token_mistakes_are_refused(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_token_row row;
+    char long_name[CS_TOKEN_NAME_MAX + 2];
+
+    ASSERT_OK(fx, cs_store_token_add(fx->store, "ci", digest('a'), 0, fx->err, sizeof(fx->err)));
+    /* A duplicate name, even in a transaction that goes on. */
+    ASSERT_OK(fx, cs_store_begin(fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(cs_store_token_add(fx->store, "ci", digest('b'), 0, fx->err, sizeof(fx->err)),
+                     CS_ERR_USAGE);
+    assert_string_equal(fx->err, "a token named 'ci' exists already");
+    ASSERT_OK(fx, cs_store_token_add(fx->store, "ci2", digest('c'), 0, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_commit(fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "api_tokens"), 2);
+
+    memset(long_name, 'n', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    assert_int_equal(
+        cs_store_token_add(fx->store, long_name, digest('d'), 0, fx->err, sizeof(fx->err)),
+        CS_ERR_USAGE);
+    long_name[CS_TOKEN_NAME_MAX] = '\0'; /* the longest allowed */
+    ASSERT_OK(fx,
+              cs_store_token_add(fx->store, long_name, digest('d'), 0, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_token_find(fx->store, digest('d'), &row, fx->err, sizeof(fx->err)));
+    assert_string_equal(row.name, long_name);
+    assert_true(row.created_at > T0); /* 0 is now */
+    assert_int_equal(cs_store_token_add(fx->store, "", digest('e'), 0, fx->err, sizeof(fx->err)),
+                     CS_ERR_USAGE);
+    assert_int_equal(cs_store_token_add(fx->store, "a b", digest('e'), 0, fx->err, sizeof(fx->err)),
+                     CS_ERR_USAGE);
+    assert_int_equal(
+        cs_store_token_add(fx->store, "x", "not-a-digest", 0, fx->err, sizeof(fx->err)),
+        CS_ERR_USAGE);
+
+    assert_int_equal(cs_store_token_remove(fx->store, "nope", fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_string_equal(fx->err, "no token named 'nope'");
+    assert_int_equal(cs_store_token_find(fx->store, digest('f'), &row, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+    assert_int_equal(cs_store_token_used(fx->store, 4242, T0, fx->err, sizeof(fx->err)),
+                     CS_ERR_NOT_FOUND);
+}
+
 /* ---- migrations ----------------------------------------------------------- */
 
 /*
  * Makes the inventory at fx->location as a certsweep of schema version
- * `version` (1, 2 or 3) left it, with a network 'lab' in it, and from
+ * `version` (1 to 4) left it, with a network 'lab' in it, and from
  * version 2 on an alert 'lab-30' of that network. The store must be closed.
  */
 static void make_old_inventory(struct fixture *fx, int version)
@@ -2442,6 +2941,10 @@ static void make_old_inventory(struct fixture *fx, int version)
             free(pg_run(fx->location,
                         CS_STORE_SCHEMA_V3("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
                                            "BYTEA")));
+        if (version >= 4)
+            free(pg_run(fx->location,
+                        CS_STORE_SCHEMA_V4("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                                           "BYTEA")));
     } else {
         unlink(fx->location);
         sqlite_script(fx->location, "PRAGMA journal_mode = WAL;"
@@ -2452,6 +2955,8 @@ static void make_old_inventory(struct fixture *fx, int version)
             sqlite_script(fx->location, CS_STORE_SCHEMA_V2("INTEGER PRIMARY KEY", "BLOB"));
         if (version >= 3)
             sqlite_script(fx->location, CS_STORE_SCHEMA_V3("INTEGER PRIMARY KEY", "BLOB"));
+        if (version >= 4)
+            sqlite_script(fx->location, CS_STORE_SCHEMA_V4("INTEGER PRIMARY KEY", "BLOB"));
     }
     snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d", version);
     free(backend_run(fx, sql));
@@ -2467,9 +2972,9 @@ static void make_old_inventory(struct fixture *fx, int version)
     assert_int_equal(count_rows(fx, sql), 1);
 }
 
-/* Checks what every migration to version 4 leaves: the version recorded
- * once, network 'lab' kept with no webhooks, the tables of versions 3 and 4
- * usable. */
+/* Checks what every migration to version 5 leaves: the version recorded
+ * once, network 'lab' kept with no webhooks and no schedules, the tables
+ * of versions 3, 4 and 5 usable. */
 static void check_migrated(struct fixture *fx)
 {
     struct cs_network net;
@@ -2478,7 +2983,7 @@ static void check_migrated(struct fixture *fx)
     char *version;
     int64_t ep;
 
-    assert_int_equal(CS_STORE_SCHEMA_VERSION, 4);
+    assert_int_equal(CS_STORE_SCHEMA_VERSION, 5);
     version = backend_run(fx, "SELECT max(version) FROM schema_version");
     assert_int_equal(strtol(version, NULL, 10), CS_STORE_SCHEMA_VERSION);
     free(version);
@@ -2490,7 +2995,17 @@ static void check_migrated(struct fixture *fx)
     assert_string_equal(net.webhooks, "");
     assert_non_null(net.tickets);
     assert_string_equal(net.tickets, "");
+    assert_string_equal(net.discover_every, "");
+    assert_string_equal(net.monitor_every, "");
+    assert_string_equal(net.vulnscan_every, "");
+    assert_string_equal(net.quiet_hours, "");
     cs_network_clear(&net);
+
+    ASSERT_OK(fx, cs_store_token_add(fx->store, "migrated",
+                                     "abababababababababababababababab"
+                                     "abababababababababababababababab",
+                                     T0, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "api_tokens"), 1);
 
     open_ticket(fx, "ticketing.sdp", "alert:lab-30:aa", T0);
     ASSERT_OK(fx, cs_store_ticket_get(fx->store, "ticketing.sdp", "alert:lab-30:aa", &got, fx->err,
@@ -2506,11 +3021,69 @@ static void check_migrated(struct fixture *fx)
 }
 
 /*
+ * An inventory as a certsweep of schema version 4 left it, with a network,
+ * an alert, jobs of each kind and a finding in it, opened by this one:
+ * migrated in place to version 5, the data kept, the new columns at their
+ * defaults (no schedules, no progress), the tokens table usable.
+ */
+static void test_v4_inventory_migrates_to_v5_in_place(void **state)
+{
+    struct fixture *fx = *state;
+    struct cs_alert alert;
+    struct cs_job job;
+    struct cs_network net;
+    char *id;
+
+    cs_store_close(&fx->store);
+    make_old_inventory(fx, 4);
+    free(backend_run(fx, "INSERT INTO jobs (network_id, kind, state, started_at, finished_at, "
+                         "endpoints_scanned) SELECT id, 'vulnscan', 'done', "
+                         "'2025-06-01T00:00:00Z', '2025-06-01T00:01:00Z', 7 FROM networks "
+                         "WHERE name = 'lab'"));
+    free(backend_run(fx, "INSERT INTO endpoints (network_id, ip, port, first_seen, last_seen, "
+                         "last_status, last_reason) SELECT id, '192.0.2.9', 443, "
+                         "'2025-06-01T00:00:00Z', '2025-06-01T00:00:00Z', 'certificate_found', "
+                         "'ok' FROM networks WHERE name = 'lab'"));
+    /* Fixed since, so that check_migrated() finds only the one it makes. */
+    free(backend_run(fx, "INSERT INTO findings (endpoint_id, check_id, severity, title, "
+                         "first_seen, last_seen, fixed_at) SELECT id, 'tls1_0', 'medium', "
+                         "'TLS 1.0', '2025-06-01T00:00:00Z', '2025-06-01T00:00:00Z', "
+                         "'2025-06-02T00:00:00Z' FROM endpoints"));
+    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+
+    ASSERT_OK(fx, cs_store_alert_get(fx->store, "lab-30", &alert, fx->err, sizeof(fx->err)));
+    assert_non_null(alert.run_every);
+    assert_string_equal(alert.run_every, "");
+    cs_alert_clear(&alert);
+    ASSERT_OK(fx, cs_store_network_get(fx->store, "lab", &net, fx->err, sizeof(fx->err)));
+    ASSERT_OK(fx, cs_store_job_latest(fx->store, net.id, CS_JOB_VULNSCAN, &job, fx->err,
+                                      sizeof(fx->err)));
+    assert_int_equal(job.endpoints_scanned, 7);
+    assert_int_equal(job.progress_done, 0);
+    assert_int_equal(job.progress_total, 0);
+    ASSERT_OK(fx, cs_store_job_progress(fx->store, job.id, 7, 7, fx->err, sizeof(fx->err)));
+    cs_job_clear(&job);
+    cs_network_clear(&net);
+    assert_int_equal(list_findings(fx, 0, 0, CS_SEVERITY_INFO, true).n, 1);
+    check_migrated(fx);
+    assert_int_equal(count_rows(fx, "findings"), 2);
+
+    /* Opening it again migrates nothing. */
+    cs_store_close(&fx->store);
+    ASSERT_OK(fx, cs_store_open(fx->location, &fx->store, fx->err, sizeof(fx->err)));
+    assert_int_equal(count_rows(fx, "schema_version"), 1);
+    assert_int_equal(count_rows(fx, "api_tokens"), 1);
+    id = backend_run(fx, "SELECT progress_done FROM jobs WHERE kind = 'vulnscan'");
+    assert_string_equal(id, "7");
+    free(id);
+}
+
+/*
  * An inventory as a certsweep of schema version 3 left it, with a network,
  * an alert, a job and a ticket in it, opened by this one: migrated in place
- * to version 4, the data kept, the findings table usable.
+ * through version 4 to version 5, the data kept, the findings table usable.
  */
-static void test_v3_inventory_migrates_to_v4_in_place(void **state)
+static void test_v3_inventory_migrates_to_v5_in_place(void **state)
 {
     struct fixture *fx = *state;
     struct cs_alert got;
@@ -2546,10 +3119,10 @@ static void test_v3_inventory_migrates_to_v4_in_place(void **state)
 /*
  * An inventory as a certsweep of schema version 2 left it, with a network
  * and an alert in it, opened by this one: migrated in place through
- * version 3 to version 4, the data kept, the new columns at their defaults,
+ * versions 3 and 4 to version 5, the data kept, the new columns at their defaults,
  * the new tables usable.
  */
-static void test_v2_inventory_migrates_to_v4_in_place(void **state)
+static void test_v2_inventory_migrates_to_v5_in_place(void **state)
 {
     struct fixture *fx = *state;
     struct cs_alert got;
@@ -2580,7 +3153,7 @@ static void test_v2_inventory_migrates_to_v4_in_place(void **state)
 
 /*
  * An inventory of schema version 1, with a network in it, opened by this
- * certsweep: migrated in place through versions 2 and 3 to version 4, the
+ * certsweep: migrated in place through versions 2, 3 and 4 to version 5, the
  * data kept, the tables of every step usable.
  */
 static void test_v1_inventory_migrates_through_every_version_in_place(void **state)
@@ -2919,8 +3492,20 @@ int main(void)
         T(test_findings_go_with_their_endpoint),
         T(test_findings_keep_their_row_when_their_job_is_removed),
         T(test_finding_list_filters_and_orders),
-        T(test_v3_inventory_migrates_to_v4_in_place),
-        T(test_v2_inventory_migrates_to_v4_in_place),
+        T(test_network_schedules_round_trip_and_default_to_empty),
+        T(test_alert_run_every_round_trips_and_defaults_to_empty),
+        T(test_job_progress_is_recorded_and_read_back),
+        T(test_job_latest_is_the_newest_of_its_network_and_kind),
+        T(test_endpoint_get_by_id),
+        T(test_history_list_is_newest_first_with_a_limit),
+        T(test_history_list_gives_the_job_of_each_probe),
+        T(test_endpoint_list_changed_only_compares_the_last_two_probes),
+        T(test_cert_list_filters_by_issuer_substring),
+        T(test_token_add_find_list_used_remove),
+        T(test_token_mistakes_are_refused),
+        T(test_v4_inventory_migrates_to_v5_in_place),
+        T(test_v3_inventory_migrates_to_v5_in_place),
+        T(test_v2_inventory_migrates_to_v5_in_place),
         T(test_v1_inventory_migrates_through_every_version_in_place),
         T(test_newer_schema_is_refused),
         T(test_rollback_discards_writes),

@@ -7,7 +7,6 @@
 
 #include <netinet/in.h>
 #include <openssl/x509.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,11 +152,7 @@ struct job_run {
     struct cs_cert_cache *cache;
     struct cs_report *report;
     time_t now;
-    bool in_transaction;
-    uint64_t progress_done, progress_total; /* as last recorded */
-    unsigned writes;   /* in the open transaction */
-    enum cs_rc failed; /* the first store error; writing stops there */
-    char err[CS_ERRLEN];
+    struct cs_store_batch batch; /* the results, a few hundred a transaction */
 };
 
 /* Stores cert, with its facts, its SANs as JSON and its DER. */
@@ -185,35 +180,14 @@ static enum cs_rc store_cert(struct job_run *run, X509 *cert, const struct cs_ce
     int len = i2d_X509(cert, &row.der);
     row.der_len = len > 0 ? (size_t)len : 0;
 
-    enum cs_rc rc = row.sans_json && row.der
-                        ? cs_store_cert_put(run->store, &row, run->err, sizeof(run->err))
-                        : cs_fail(run->err, sizeof(run->err), CS_ERR_NOMEM,
-                                  "out of memory storing a certificate");
+    enum cs_rc rc =
+        row.sans_json && row.der
+            ? cs_store_cert_put(run->store, &row, run->batch.err, sizeof(run->batch.err))
+            : cs_fail(run->batch.err, sizeof(run->batch.err), CS_ERR_NOMEM,
+                      "out of memory storing a certificate");
     free(row.sans_json);
     OPENSSL_free(row.der);
     return rc;
-}
-
-/* Opens a transaction for the next write if none is open. */
-static void begin_batch(struct job_run *run)
-{
-    if (run->failed != CS_OK || run->in_transaction)
-        return;
-    run->failed = cs_store_begin(run->store, run->err, sizeof(run->err));
-    run->in_transaction = run->failed == CS_OK;
-}
-
-/* Commits the open transaction, if any. */
-static void commit_batch(struct job_run *run)
-{
-    if (!run->in_transaction)
-        return;
-    run->in_transaction = false;
-    run->writes = 0;
-    if (run->failed == CS_OK)
-        run->failed = cs_store_commit(run->store, run->err, sizeof(run->err));
-    if (run->failed != CS_OK)
-        cs_store_rollback(run->store); /* a failed COMMIT leaves it open */
 }
 
 static void report_result(struct job_run *run, const struct cs_probe_result *r, const char *ip,
@@ -261,7 +235,8 @@ static void record_result(const struct cs_probe_result *r, void *arg)
     run->job->endpoints_scanned++;
 
     /* Only endpoints that ever accepted a connection get rows. */
-    if (run->failed != CS_OK || r->addr == NULL || (!prev && !cs_status_accepted_tcp(r->status)))
+    if (run->batch.failed != CS_OK || r->addr == NULL ||
+        (!prev && !cs_status_accepted_tcp(r->status)))
         goto out;
     struct cs_endpoint_row ep = {
         .id = prev ? prev->row.id : 0,
@@ -282,48 +257,27 @@ static void record_result(const struct cs_probe_result *r, void *arg)
         .last_job_id = run->job->id,
     };
     snprintf(ep.ip, sizeof(ep.ip), "%s", ip);
-    begin_batch(run);
-    if (have_cert && !seen_in_job && run->failed == CS_OK)
-        run->failed = store_cert(run, leaf, &cert);
-    if (run->failed == CS_OK)
-        run->failed = cs_store_endpoint_put(run->store, &ep, run->err, sizeof(run->err));
-    if (run->failed == CS_OK)
-        run->failed =
-            cs_store_history_add(run->store, ep.id, run->job->id, run->now, r->status, r->reason,
-                                 have_cert ? cert.sha256 : NULL, run->err, sizeof(run->err));
+    cs_store_batch_begin(&run->batch);
+    if (have_cert && !seen_in_job && run->batch.failed == CS_OK)
+        run->batch.failed = store_cert(run, leaf, &cert);
+    if (run->batch.failed == CS_OK)
+        run->batch.failed =
+            cs_store_endpoint_put(run->store, &ep, run->batch.err, sizeof(run->batch.err));
+    if (run->batch.failed == CS_OK)
+        run->batch.failed = cs_store_history_add(
+            run->store, ep.id, run->job->id, run->now, r->status, r->reason,
+            have_cert ? cert.sha256 : NULL, run->batch.err, sizeof(run->batch.err));
     /* A monitored endpoint that showed a certificate last time and none
      * now is lost: its syslog message goes into the same transaction. */
-    if (run->failed == CS_OK && run->job->kind == CS_JOB_MONITORING && prev && !have_cert &&
+    if (run->batch.failed == CS_OK && run->job->kind == CS_JOB_MONITORING && prev && !have_cert &&
         prev->row.last_status == CS_STATUS_CERTIFICATE_FOUND)
-        run->failed = cs_job_notify_lost(run->store, run->opts->config, run->net, run->job, ip,
-                                         r->port, ep.sni, prev->row.cert_sha256, r->status,
-                                         r->reason, run->now, run->err, sizeof(run->err));
-    if (++run->writes >= WRITES_PER_TRANSACTION)
-        commit_batch(run);
+        run->batch.failed =
+            cs_job_notify_lost(run->store, run->opts->config, run->net, run->job, ip, r->port,
+                               ep.sni, prev->row.cert_sha256, r->status, r->reason, run->now,
+                               run->batch.err, sizeof(run->batch.err));
+    cs_store_batch_count(&run->batch, WRITES_PER_TRANSACTION);
 out:
     cs_cert_facts_clear(&cert);
-}
-
-/*
- * Records the job's progress, for `certsweep serve` and its API to show. In
- * the batch about to be committed when one is open, which costs no commit
- * of its own; else on its own, and only when it moved. It is an UPDATE of
- * one row by its key: should it fail all the same, that is logged, and the
- * job goes on.
- */
-static void record_progress(struct job_run *run, uint64_t done, uint64_t total)
-{
-    char e[CS_ERRLEN];
-
-    if (run->failed != CS_OK || (done == run->progress_done && total == run->progress_total))
-        return;
-    if (cs_store_job_progress(run->store, run->job->id, done, total, e, sizeof(e)) != CS_OK) {
-        CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "job %" PRId64 ": cannot record its progress: %s",
-               run->job->id, e);
-        return;
-    }
-    run->progress_done = done;
-    run->progress_total = total;
 }
 
 /* The scan loop's tick: record the progress, commit what is pending, then
@@ -331,8 +285,8 @@ static void record_progress(struct job_run *run, uint64_t done, uint64_t total)
 static void on_tick(uint64_t done, uint64_t total, double elapsed_s, void *arg)
 {
     struct job_run *run = arg;
-    record_progress(run, done, total);
-    commit_batch(run);
+    cs_store_batch_progress(&run->batch, done, total);
+    cs_store_batch_commit(&run->batch);
     if (run->opts->on_progress)
         run->opts->on_progress(done, total, elapsed_s, run->opts->progress_arg);
 }
@@ -413,6 +367,7 @@ enum cs_rc cs_job_run(struct cs_store *s, const char *name, enum cs_job_kind kin
     }
     if ((rc = cs_store_job_begin(s, &job, err, errlen)) != CS_OK)
         goto out;
+    run.batch = (struct cs_store_batch){.store = s, .job_id = job.id};
 
     for (size_t i = 0; i < plan->nunresolved; i++) {
         struct cs_probe_result r = {.port = plan->unresolved[i].port,
@@ -435,9 +390,9 @@ enum cs_rc cs_job_run(struct cs_store *s, const char *name, enum cs_job_kind kin
         .arg = &run,
     };
     enum cs_rc scan_rc = cs_scan_run(plan, &sopts, &cbs, err, errlen);
-    commit_batch(&run);
-    if (run.failed != CS_OK) {
-        rc = cs_fail(err, errlen, run.failed, "%s", run.err);
+    cs_store_batch_commit(&run.batch);
+    if (run.batch.failed != CS_OK) {
+        rc = cs_fail(err, errlen, run.batch.failed, "%s", run.batch.err);
         job.state = CS_JOB_FAILED;
     } else if (scan_rc != CS_OK) {
         rc = scan_rc;
@@ -478,7 +433,7 @@ enum cs_rc cs_job_run(struct cs_store *s, const char *name, enum cs_job_kind kin
     else
         cJSON_Delete(report);
 out:
-    if (run.in_transaction)
+    if (run.batch.open)
         cs_store_rollback(s);
     cs_report_free(&run.report);
     cs_cert_cache_free(&run.cache);

@@ -1,7 +1,9 @@
 #include "store_int.h"
 
+#include "log.h"
 #include "sbuf.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +284,49 @@ enum cs_rc cs_store_ticket_list_open(struct cs_store *s, const char *channel,
                                      void *arg, char *err, size_t errlen)
 {
     return s->ops->ticket_list_open(s, channel, key_prefix, fn, arg, err, errlen);
+}
+
+/* ---- a job's writes ------------------------------------------------------- */
+
+void cs_store_batch_begin(struct cs_store_batch *b)
+{
+    if (b->failed != CS_OK || b->open)
+        return;
+    b->failed = cs_store_begin(b->store, b->err, sizeof(b->err));
+    b->open = b->failed == CS_OK;
+}
+
+void cs_store_batch_commit(struct cs_store_batch *b)
+{
+    if (!b->open)
+        return;
+    b->open = false;
+    b->writes = 0;
+    if (b->failed == CS_OK)
+        b->failed = cs_store_commit(b->store, b->err, sizeof(b->err));
+    if (b->failed != CS_OK)
+        cs_store_rollback(b->store); /* a failed COMMIT leaves it open */
+}
+
+void cs_store_batch_count(struct cs_store_batch *b, unsigned max)
+{
+    if (++b->writes >= max)
+        cs_store_batch_commit(b);
+}
+
+void cs_store_batch_progress(struct cs_store_batch *b, uint64_t done, uint64_t total)
+{
+    char e[CS_ERRLEN];
+
+    if (b->failed != CS_OK || (done == b->progress_done && total == b->progress_total))
+        return;
+    if (cs_store_job_progress(b->store, b->job_id, done, total, e, sizeof(e)) != CS_OK) {
+        CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "job %" PRId64 ": cannot record its progress: %s",
+               b->job_id, e);
+        return;
+    }
+    b->progress_done = done;
+    b->progress_total = total;
 }
 
 /* ---- findings ------------------------------------------------------------ */

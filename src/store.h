@@ -187,12 +187,39 @@ enum cs_rc cs_store_job_list(struct cs_store *s, int64_t network_id,
                              void (*fn)(const struct cs_job *job, void *arg), void *arg, char *err,
                              size_t errlen);
 
+/*
+ * The writes of a long job, grouped into transactions of a few hundred
+ * results so that a job killed half way leaves the inventory consistent and
+ * another process (SQLite has one writer at a time) never waits long. The
+ * first error stops the writing: failed and err keep it. Zero it, then set
+ * store and job_id.
+ */
+struct cs_store_batch {
+    struct cs_store *store;
+    int64_t job_id;
+    bool open;         /* a transaction is open */
+    unsigned writes;   /* results in it */
+    enum cs_rc failed; /* the first error; CS_OK while none */
+    char err[CS_ERRLEN];
+    uint64_t progress_done, progress_total; /* as last recorded */
+};
+/* Opens a transaction unless one is open or writing has failed. */
+void cs_store_batch_begin(struct cs_store_batch *b);
+/* Counts one result written; commits once max of them are pending. */
+void cs_store_batch_count(struct cs_store_batch *b, unsigned max);
+/* Commits the open transaction, if any; rolls it back when that fails. */
+void cs_store_batch_commit(struct cs_store_batch *b);
+/* Records the job's progress (for serve's API) when it moved, inside the
+ * open transaction if there is one, which costs no commit of its own. A
+ * failure is logged, and the job goes on. */
+void cs_store_batch_progress(struct cs_store_batch *b, uint64_t done, uint64_t total);
+
 /* The newest job of a network of one kind: CS_ERR_NOT_FOUND when none (v5). */
 enum cs_rc cs_store_job_latest(struct cs_store *s, int64_t network_id, enum cs_job_kind kind,
                                struct cs_job *out, char *err, size_t errlen);
 /* Records a running job's progress (v5); cheap enough for every commit. */
-enum cs_rc cs_store_job_progress(struct cs_store *s, int64_t job_id, uint64_t done,
-                                 uint64_t total, char *err, size_t errlen);
+enum cs_rc cs_store_job_progress(struct cs_store *s, int64_t job_id, uint64_t done, uint64_t total,
+                                 char *err, size_t errlen);
 
 /* Certificates: insert unless already known (by sha256). */
 enum cs_rc cs_store_cert_put(struct cs_store *s, const struct cs_cert_row *cert, char *err,
@@ -221,8 +248,8 @@ enum cs_rc cs_store_history_add(struct cs_store *s, int64_t endpoint_id, int64_t
                                 const char *cert_sha256, char *err, size_t errlen);
 
 /* An endpoint by its id: CS_ERR_NOT_FOUND when there is none (v5). */
-enum cs_rc cs_store_endpoint_get_by_id(struct cs_store *s, int64_t id,
-                                       struct cs_endpoint_row *out, char *err, size_t errlen);
+enum cs_rc cs_store_endpoint_get_by_id(struct cs_store *s, int64_t id, struct cs_endpoint_row *out,
+                                       char *err, size_t errlen);
 
 /* One probe of an endpoint, as history keeps it. */
 struct cs_history_row {
@@ -235,8 +262,8 @@ struct cs_history_row {
 /* An endpoint's history, newest first, at most limit rows (0: all) (v5).
  * Rows are valid during the call only. */
 enum cs_rc cs_store_history_list(struct cs_store *s, int64_t endpoint_id, unsigned limit,
-                                 void (*fn)(const struct cs_history_row *row, void *arg),
-                                 void *arg, char *err, size_t errlen);
+                                 void (*fn)(const struct cs_history_row *row, void *arg), void *arg,
+                                 char *err, size_t errlen);
 
 /* ---- notifications (schema version 2) ------------------------------------ */
 
@@ -483,15 +510,14 @@ struct cs_token_row {
 /* add fails with CS_ERR_USAGE on a duplicate name or one longer than
  * CS_TOKEN_NAME_MAX; find (by hash) and remove (by name) with
  * CS_ERR_NOT_FOUND. used records last_used_at. */
-enum cs_rc cs_store_token_add(struct cs_store *s, const char *name, const char *sha256,
-                              time_t now, char *err, size_t errlen);
+enum cs_rc cs_store_token_add(struct cs_store *s, const char *name, const char *sha256, time_t now,
+                              char *err, size_t errlen);
 enum cs_rc cs_store_token_find(struct cs_store *s, const char *sha256, struct cs_token_row *out,
                                char *err, size_t errlen);
 enum cs_rc cs_store_token_list(struct cs_store *s,
                                void (*fn)(const struct cs_token_row *row, void *arg), void *arg,
                                char *err, size_t errlen);
 enum cs_rc cs_store_token_remove(struct cs_store *s, const char *name, char *err, size_t errlen);
-enum cs_rc cs_store_token_used(struct cs_store *s, int64_t id, time_t at, char *err,
-                               size_t errlen);
+enum cs_rc cs_store_token_used(struct cs_store *s, int64_t id, time_t at, char *err, size_t errlen);
 
 #endif

@@ -5,7 +5,6 @@
 #include "vulnscan.h"
 #include "x509info.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +32,7 @@ struct vjob {
     struct target_ep *eps;
     size_t neps;
     time_t now;
-    bool in_transaction;
-    uint64_t progress_done, progress_total; /* as last recorded */
-    unsigned writes;
-    enum cs_rc failed; /* the first store error; writing stops there */
-    char err[CS_ERRLEN];
+    struct cs_store_batch batch; /* the results, a few hundred a transaction */
 };
 
 static void make_key(char *buf, size_t len, const char *ip, unsigned port, const char *sni)
@@ -131,26 +126,6 @@ static enum cs_rc load_targets(struct vjob *vj, struct cs_plan **plan, char *err
 
 /* ---- recording results ------------------------------------------------- */
 
-static void begin_batch(struct vjob *vj)
-{
-    if (vj->failed != CS_OK || vj->in_transaction)
-        return;
-    vj->failed = cs_store_begin(vj->store, vj->err, sizeof(vj->err));
-    vj->in_transaction = vj->failed == CS_OK;
-}
-
-static void commit_batch(struct vjob *vj)
-{
-    if (!vj->in_transaction)
-        return;
-    vj->in_transaction = false;
-    vj->writes = 0;
-    if (vj->failed == CS_OK)
-        vj->failed = cs_store_commit(vj->store, vj->err, sizeof(vj->err));
-    if (vj->failed != CS_OK)
-        cs_store_rollback(vj->store);
-}
-
 /* What one endpoint's scan looked for: the groups that ran to a
  * conclusion, and revocation when it was on. */
 struct looked_for {
@@ -213,7 +188,7 @@ static void on_finding(const struct cs_finding_row *row, enum cs_finding_change 
         sum->opened += change == CS_FINDING_NEW;
         sum->reopened += change == CS_FINDING_REOPENED;
     }
-    if (vj->failed != CS_OK)
+    if (vj->batch.failed != CS_OK)
         return;
     struct cs_finding_event ev = {
         .row = row,
@@ -222,8 +197,8 @@ static void on_finding(const struct cs_finding_row *row, enum cs_finding_change 
         .sig_alg = ctx->leaf->known ? ctx->leaf->facts.sig_alg : NULL,
         .not_after = ctx->leaf->known ? ctx->leaf->facts.not_after : NULL,
     };
-    vj->failed = cs_job_notify_finding(vj->store, vj->config, vj->net, vj->job, &ev, vj->now,
-                                       vj->err, sizeof(vj->err));
+    vj->batch.failed = cs_job_notify_finding(vj->store, vj->config, vj->net, vj->job, &ev, vj->now,
+                                             vj->batch.err, sizeof(vj->batch.err));
 }
 
 /* The name a ticket calls the endpoint by: its SNI, else its certificate's
@@ -287,42 +262,20 @@ static void record_result(const struct cs_vuln_result *r, void *arg)
         .on_change = on_finding,
         .arg = &ctx,
     };
-    begin_batch(vj);
-    if (vj->failed == CS_OK)
-        vj->failed = cs_store_findings_sync(vj->store, &sync, vj->err, sizeof(vj->err));
-    if (++vj->writes >= WRITES_PER_TRANSACTION)
-        commit_batch(vj);
+    cs_store_batch_begin(&vj->batch);
+    if (vj->batch.failed == CS_OK)
+        vj->batch.failed =
+            cs_store_findings_sync(vj->store, &sync, vj->batch.err, sizeof(vj->batch.err));
+    cs_store_batch_count(&vj->batch, WRITES_PER_TRANSACTION);
     cs_cert_facts_clear(&leaf.facts);
-}
-
-/*
- * Records the job's progress, for `certsweep serve` and its API to show. In
- * the batch about to be committed when one is open, which costs no commit
- * of its own; else on its own, and only when it moved. It is an UPDATE of
- * one row by its key: should it fail all the same, that is logged, and the
- * job goes on.
- */
-static void record_progress(struct vjob *vj, uint64_t done, uint64_t total)
-{
-    char e[CS_ERRLEN];
-
-    if (vj->failed != CS_OK || (done == vj->progress_done && total == vj->progress_total))
-        return;
-    if (cs_store_job_progress(vj->store, vj->job->id, done, total, e, sizeof(e)) != CS_OK) {
-        CS_LOG(CS_LOG_WARN, CS_LOGC_MAIN, "job %" PRId64 ": cannot record its progress: %s",
-               vj->job->id, e);
-        return;
-    }
-    vj->progress_done = done;
-    vj->progress_total = total;
 }
 
 /* The scan loop's tick: as in job.c. */
 static void on_tick(uint64_t done, uint64_t total, double elapsed_s, void *arg)
 {
     struct vjob *vj = arg;
-    record_progress(vj, done, total);
-    commit_batch(vj);
+    cs_store_batch_progress(&vj->batch, done, total);
+    cs_store_batch_commit(&vj->batch);
     if (vj->opts->on_progress)
         vj->opts->on_progress(done, total, elapsed_s, vj->opts->progress_arg);
 }
@@ -428,6 +381,7 @@ enum cs_rc cs_vulnjob_run(struct cs_store *s, const char *network,
     job.started_at = vj.now;
     if ((rc = cs_store_job_begin(s, &job, err, errlen)) != CS_OK)
         goto out;
+    vj.batch = (struct cs_store_batch){.store = s, .job_id = job.id};
     summary->job_id = job.id;
     summary->endpoints = plan->total;
 
@@ -438,9 +392,9 @@ enum cs_rc cs_vulnjob_run(struct cs_store *s, const char *network,
         .arg = &vj,
     };
     enum cs_rc scan_rc = cs_vuln_run(plan, &vopts, &cbs, err, errlen);
-    commit_batch(&vj);
-    if (vj.failed != CS_OK) {
-        rc = cs_fail(err, errlen, vj.failed, "%s", vj.err);
+    cs_store_batch_commit(&vj.batch);
+    if (vj.batch.failed != CS_OK) {
+        rc = cs_fail(err, errlen, vj.batch.failed, "%s", vj.batch.err);
         job.state = CS_JOB_FAILED;
     } else if (scan_rc != CS_OK) {
         rc = scan_rc;
@@ -450,7 +404,7 @@ enum cs_rc cs_vulnjob_run(struct cs_store *s, const char *network,
     }
     rc = finish_job(&vj, rc, err, errlen);
 out:
-    if (vj.in_transaction)
+    if (vj.batch.open)
         cs_store_rollback(s);
     cs_report_free(&vj.report);
     cs_plan_free(&plan);

@@ -3,11 +3,12 @@
 #   make test   install deps, build (plus a sanitizer build), run every test
 #   make demo   install deps, build, scan a local lab and print the table
 #   make bench  the loopback benchmark against nmap (bench/run.sh)
+#   make bench-vuln  certsweep vuln against sslscan and testssl.sh (bench/vuln.sh)
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps test demo bench format clean
+.PHONY: all build deps test demo bench bench-vuln format clean
 
 all: build
 
@@ -35,8 +36,12 @@ bench: build
 	@scripts/install-deps.sh --bench
 	@bench/run.sh
 
+bench-vuln: build
+	@scripts/install-deps.sh --bench
+	@bench/vuln.sh
+
 format:
-	@clang-format -i src/*.c src/*.h src/cli/*.c src/cli/*.h tests/unit/*.c tests/fuzz/*.c
+	@clang-format -i src/*.c src/*.h src/cli/*.c src/cli/*.h src/serve/*.c src/serve/*.h tests/unit/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf build build-asan

@@ -234,11 +234,11 @@ static void problem_key(char *buf, size_t len, const struct cs_alert *alert, con
 }
 
 /*
- * The raise event of a certificate for a ticketing or webhook channel
- * (ticket.h). The note is what a ticket already open for it gets.
+ * The raise (or ensure) event of a certificate for a ticketing or webhook
+ * channel (ticket.h). The note is what a ticket already open for it gets.
  */
 static cJSON *raise_payload(const struct cs_alert *alert, const struct found *f, long days_left,
-                            const char *subject, const char *body)
+                            const char *action, const char *subject, const char *body)
 {
     char key[256], note[1024];
     problem_key(key, sizeof(key), alert, f->cert.sha256);
@@ -246,7 +246,7 @@ static cJSON *raise_payload(const struct cs_alert *alert, const struct found *f,
              days_left, days_left == 1 || days_left == -1 ? "" : "s", f->cert.not_after,
              f->locations);
     cJSON *p = cJSON_CreateObject();
-    if (p == NULL || !cJSON_AddStringToObject(p, "action", "raise") ||
+    if (p == NULL || !cJSON_AddStringToObject(p, "action", action) ||
         !cJSON_AddStringToObject(p, "key", key) || !cJSON_AddStringToObject(p, "kind", "expiry") ||
         !cJSON_AddStringToObject(p, "subject", subject) ||
         !cJSON_AddStringToObject(p, "description", body) ||
@@ -258,15 +258,34 @@ static cJSON *raise_payload(const struct cs_alert *alert, const struct found *f,
     return p;
 }
 
+/* Whether the alert's ticket of a certificate in channel is open, as far
+ * as the inventory knows. */
+static bool ticket_open(struct cs_store *s, const char *channel, const struct cs_alert *alert,
+                        const char *sha256)
+{
+    struct cs_ticket_row row = {0};
+    char key[256], e[CS_ERRLEN];
+    problem_key(key, sizeof(key), alert, sha256);
+    bool open = cs_store_ticket_get(s, channel, key, &row, e, sizeof(e)) == CS_OK &&
+                row.state == CS_TICKET_OPEN;
+    cs_ticket_row_clear(&row);
+    return open;
+}
+
 /*
  * Queues the messages of one certificate. Their idempotency keys name the
  * report they follow (base: "alert-ID.CREATED-SHA256-after-LAST"), so two
  * runs that read the same state at once queue each message once, and a
  * later report of the same certificate is a new message.
+ *
+ * A certificate reported before and not due again (ensure_only) gets no
+ * email, syslog or webhook event; each ticketing channel where its ticket
+ * is open gets an "ensure": should someone have closed that ticket by hand
+ * while the certificate still expires, a new one is opened.
  */
 static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, const struct found *f,
-                            const struct cs_alert_hit *hit, time_t now, unsigned *messages,
-                            char *err, size_t errlen)
+                            const struct cs_alert_hit *hit, time_t now, bool ensure_only,
+                            unsigned *messages, char *err, size_t errlen)
 {
     enum cs_rc rc = CS_ERR_NOMEM;
     char days[24], key_text[48], base[200], key[300];
@@ -275,8 +294,12 @@ static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, co
     char *subject = NULL, *body = NULL, *channels = NULL;
     cJSON *msg = NULL;
 
-    snprintf(base, sizeof(base), "alert-%lld.%lld-%s-after-%lld", (long long)alert->id,
-             (long long)alert->created_at, f->cert.sha256, (long long)hit->last_reported);
+    if (ensure_only)
+        snprintf(base, sizeof(base), "alert-%lld.%lld-%s-ensure-%lld", (long long)alert->id,
+                 (long long)alert->created_at, f->cert.sha256, (long long)now);
+    else
+        snprintf(base, sizeof(base), "alert-%lld.%lld-%s-after-%lld", (long long)alert->id,
+                 (long long)alert->created_at, f->cert.sha256, (long long)hit->last_reported);
     snprintf(days, sizeof(days), "%ld", hit->days_left);
     snprintf(key_text, sizeof(key_text), "%s %d", f->cert.key_type, f->cert.key_bits);
     values[CS_TOK_CN] = f->cert.subject_cn ? f->cert.subject_cn : f->cert.subject;
@@ -301,7 +324,7 @@ static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, co
         if (*p == '\r' || *p == '\n')
             *p = ' ';
 
-    if (alert->recipients[0] != '\0') {
+    if (alert->recipients[0] != '\0' && !ensure_only) {
         if ((msg = cs_email_payload_new(alert->recipients, subject, body, NULL)) == NULL)
             goto out;
         snprintf(key, sizeof(key), "%s-email", base);
@@ -311,7 +334,7 @@ static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, co
         cJSON_Delete(msg);
         msg = NULL;
     }
-    if (alert->syslog) {
+    if (alert->syslog && !ensure_only) {
         bool expired = hit->days_left < 0;
         msg = cs_syslog_payload_new(expired ? CS_SYSLOG_ERR : CS_SYSLOG_WARNING,
                                     expired ? "cert_expired" : "cert_expiring", now, "cert@32473",
@@ -339,7 +362,11 @@ static enum cs_rc queue_hit(struct cs_store *s, const struct cs_alert *alert, co
     }
     for (char *save = NULL, *ch = strtok_r(channels, " ", &save); ch != NULL;
          ch = strtok_r(NULL, " ", &save)) {
-        if ((msg = raise_payload(alert, f, hit->days_left, subject, body)) == NULL) {
+        if (ensure_only &&
+            (strncmp(ch, "ticketing.", 10) != 0 || !ticket_open(s, ch, alert, f->cert.sha256)))
+            continue;
+        if ((msg = raise_payload(alert, f, hit->days_left, ensure_only ? "ensure" : "raise",
+                                 subject, body)) == NULL) {
             rc = CS_ERR_NOMEM;
             goto out;
         }
@@ -497,8 +524,13 @@ enum cs_rc cs_alert_run(struct cs_store *s, const struct cs_alert *alert, time_t
         stats->found++;
         if (!hit->due) {
             stats->skipped++;
+            if (!dry_run && alert->channels[0] != '\0' &&
+                (rc = queue_hit(s, alert, f, hit, now, true, &stats->messages, err, errlen)) !=
+                    CS_OK)
+                goto out;
         } else if (!dry_run) {
-            if ((rc = queue_hit(s, alert, f, hit, now, &stats->messages, err, errlen)) != CS_OK ||
+            if ((rc = queue_hit(s, alert, f, hit, now, false, &stats->messages, err, errlen)) !=
+                    CS_OK ||
                 (rc = cs_store_alert_reported_mark(s, alert->id, f->cert.sha256, now, err,
                                                    errlen)) != CS_OK)
                 goto out;

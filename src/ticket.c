@@ -42,6 +42,7 @@ struct event {
     const char *description;
     const char *note;
     const char *severity;
+    bool ensure; /* "ensure": no note on a ticket that is still open */
 };
 
 static const char *string_field(const cJSON *payload, const char *name)
@@ -61,10 +62,12 @@ static enum cs_rc read_event(const cJSON *payload, struct event *ev, char *err, 
         .note = string_field(payload, "note"),
         .severity = string_field(payload, "severity"),
     };
-    if (action == NULL || (strcmp(action, "raise") != 0 && strcmp(action, "resolve") != 0))
+    if (action == NULL || (strcmp(action, "raise") != 0 && strcmp(action, "resolve") != 0 &&
+                           strcmp(action, "ensure") != 0))
         return cs_fail(err, errlen, CS_ERR_USAGE,
-                       "a ticket event needs \"action\": \"raise\" or \"resolve\"");
-    ev->raise = strcmp(action, "raise") == 0;
+                       "a ticket event needs \"action\": \"raise\", \"ensure\" or \"resolve\"");
+    ev->ensure = strcmp(action, "ensure") == 0;
+    ev->raise = ev->ensure || strcmp(action, "raise") == 0;
     if (ev->key == NULL || strlen(ev->key) > 255)
         return cs_fail(err, errlen, CS_ERR_USAGE,
                        "a ticket event needs a \"key\" of 1 to 255 characters");
@@ -264,6 +267,8 @@ static enum cs_rc raise_event(struct cs_channel_session *s, const struct event *
         ref_of(&row, &ref);
         if ((result = ops->is_open(s->http, rc, &ref, &open, retry_after_s, err, errlen)) != CS_OK)
             goto out;
+        if (open && ev->ensure)
+            goto out; /* still open, and nothing new to say */
         if (open) {
             result = ops->add_note(s->http, rc, &ref, ev->note ? ev->note : ev->description,
                                    retry_after_s, err, errlen);

@@ -3,8 +3,9 @@
  * tickets in ServiceDesk Plus, ServiceNow or Jira, one ticket per problem.
  *
  * A problem has a stable key (e.g. "alert:expiry30:<sha256>"). The outbox
- * carries two actions for it (payload below): "raise" (the problem is
- * there) and "resolve" (it is gone). ticket.c keeps, in the inventory's
+ * carries three actions for it (payload below): "raise" (the problem is
+ * there, with news), "ensure" (it is still there: keep a ticket open for
+ * it) and "resolve" (it is gone). ticket.c keeps, in the inventory's
  * tickets table, the remote ticket of each (channel, key), and decides:
  *
  *   raise, no ticket known     look for an open one carrying the key (a
@@ -13,12 +14,14 @@
  *   raise, ticket known open   if the system says it is still open, add a
  *                              note; if someone closed it by hand, record
  *                              that and create a new one
+ *   ensure                     as raise, but no note on a ticket still
+ *                              open: the problem stays, nothing new to say
  *   resolve, ticket known open add the closing note and, if the section's
  *                              close_resolved (default), resolve/close it
  *   resolve, none open         nothing
  *
  * Payload (JSON) of an outbox row of a ticketing channel:
- *   {"action": "raise" | "resolve",
+ *   {"action": "raise" | "ensure" | "resolve",
  *    "key": "alert:expiry30:ab12...",
  *    "kind": "expiry" | "vulnerability",
  *    "subject": "SSL Certificate www.example.com expiry",

@@ -207,10 +207,18 @@ def renewed_certificate_resolves_its_incident_and_page(t):
     pd = t.pd.incidents[f"alert:exp:{gone}"]
     equal("PagerDuty incident", pd["state"], "resolved")
     equal("new incident for the new certificate", len(incidents("exp")[new]), 1)
-    # Nothing more to resolve: a run after that sends no second resolve.
+    # Nothing more to resolve: a run after that sends no second resolve and
+    # writes nothing; it only asks whether each open incident still is one
+    # (one GET per certificate that still expires).
+    # (Runs within one second are one check: a second apart here.)
+    time.sleep(1.1)
     n = len(t.snow.requests)
     ok("alert", "run", "exp")
-    equal("requests after everything settled", len(t.snow.requests), n)
+    later = [(r.method, r.path) for r in t.snow.requests[n:]]
+    open_incidents = sum(1 for incs in incidents("exp").values()
+                         if incs[-1]["state"] not in ("6", "7"))   # not resolved or closed
+    expect(all(m == "GET" for m, _ in later), f"a settled run wrote: {later}")
+    equal("requests after everything settled", len(later), open_incidents)
     no_bad_requests()
 
 
@@ -225,6 +233,29 @@ def incident_closed_by_hand_while_the_problem_stays_is_opened_again(t):
     equal("incidents of the expired certificate", len(incs), 2)
     equal("the old one stays closed", incs[0]["state"], "7")
     equal("the new one is open", incs[1]["active"], "true")
+    no_bad_requests()
+
+
+@check
+def incident_closed_by_hand_is_opened_again_by_the_next_run_without_repeat(t):
+    """An alert that reports a certificate once (no --repeat-every) still
+    checks, at each run, that the certificate's incident is open: closed by
+    hand while the certificate still expires, it gets a new one, and no
+    email or note comes with the check."""
+    certs = presented()
+    sha = next(s for s, cn in certs.items() if cn == "expired.test")
+    before = incidents("exp")
+    [open_one] = [i for i in before[sha] if i["active"] == "true"]
+    t.snow.close_by_hand(open_one["sys_id"])
+    ok("alert", "run", "exp")
+    after = incidents("exp")
+    equal("incidents of the expired certificate", len(after[sha]), len(before[sha]) + 1)
+    equal("the new one is open", after[sha][-1]["active"], "true")
+    for other, incs in after.items():
+        if other != sha:
+            equal(f"incidents of {other[:12]}", len(incs), len(before[other]))
+            equal(f"notes of {other[:12]}", [len(i["work_notes"]) for i in incs],
+                  [len(i["work_notes"]) for i in before[other]])
     no_bad_requests()
 
 

@@ -177,11 +177,23 @@ enum cs_rc cs_ticket_call(struct cs_http *http, const struct cs_remote_config *r
         goto out;
     }
     if (resp.status < 200 || resp.status > 299) {
-        /* The system's own words, when it gave some, instead of its JSON. */
+        /* The system's own words, when it gave some, instead of its JSON:
+         * read from a copy of the answer scrubbed of what was sent first,
+         * so that cutting the words can never leave half a secret behind
+         * (the scrub only knows whole ones). */
         char words[400] = "";
         struct cs_http_response shown_resp = resp;
-        if (parsed != NULL && api->words != NULL)
-            api->words(parsed, words, sizeof(words));
+        char *clean = api->words != NULL ? malloc(resp.body_len + 1) : NULL;
+        cJSON *clean_parsed = NULL;
+        if (clean != NULL) {
+            memcpy(clean, resp.body, resp.body_len + 1); /* body ends in a NUL */
+            cs_http_scrub(http, clean, resp.body_len + 1);
+            clean_parsed = cJSON_Parse(clean);
+        }
+        if (clean_parsed != NULL)
+            api->words(clean_parsed, words, sizeof(words));
+        cJSON_Delete(clean_parsed);
+        free(clean);
         if (words[0] != '\0') {
             shown_resp.body = words;
             shown_resp.body_len = strlen(words);

@@ -60,6 +60,9 @@ struct cs_network {
     /* When no job of the network starts, and a running one starts no new
      * connection (schedule.h): "" for never, else e.g. "mon-fri 08:00-18:00". */
     char *quiet_hours;
+    /* Its vulnscans also ask OCSP responders and CRLs (v5), as
+     * `vulnscan --revocation` does: scheduled ones included. */
+    bool revocation;
 };
 void cs_network_clear(struct cs_network *net);
 

@@ -473,7 +473,7 @@ fail:
     "n.id, n.name, n.description, n.ranges, n.excludes, n.ports, n.snis, n.alert_to,"              \
     " n.connect_timeout_ms, n.download_timeout_ms, n.expiry_days, n.max_email_rows,"               \
     " n.auto_monitor, n.enabled, n.webhooks, n.tickets, n.discover_every, n.monitor_every,"        \
-    " n.vulnscan_every, n.quiet_hours"
+    " n.vulnscan_every, n.quiet_hours, n.revocation"
 #define JOB_COLS                                                                                   \
     "j.id, j.network_id, n.name, j.kind, j.state, j.started_at, j.finished_at,"                    \
     " j.endpoints_scanned, j.timed_out_connecting, j.timed_out_downloading,"                       \
@@ -708,13 +708,14 @@ static enum cs_rc fill_network(struct pg_store *s, const PGresult *res, int row,
     net->monitor_every = r_str(&r);
     net->vulnscan_every = r_str(&r);
     net->quiet_hours = r_str(&r);
+    net->revocation = r_int(&r) != 0;
     enum cs_rc rc = r_end(s, &r, err, errlen);
     if (rc != CS_OK)
         cs_network_clear(net);
     return rc;
 }
 
-/* The parameters $1..$19 of a network's settings, name first. */
+/* The parameters $1..$20 of a network's settings, name first. */
 static void network_params(struct params *p, const struct cs_network *net)
 {
     p_str(p, net->name);
@@ -736,6 +737,7 @@ static void network_params(struct params *p, const struct cs_network *net)
     p_str(p, net->monitor_every);
     p_str(p, net->vulnscan_every);
     p_str(p, net->quiet_hours);
+    p_int(p, net->revocation);
 }
 
 static enum cs_rc pg_network_add(struct cs_store *base, struct cs_network *net, char *err,
@@ -754,9 +756,9 @@ static enum cs_rc pg_network_add(struct cs_store *base, struct cs_network *net, 
               "INSERT INTO networks (name, description, ranges, excludes, ports, snis,"
               " alert_to, connect_timeout_ms, download_timeout_ms, expiry_days,"
               " max_email_rows, auto_monitor, enabled, webhooks, tickets, discover_every,"
-              " monitor_every, vulnscan_every, quiet_hours, created_at)"
+              " monitor_every, vulnscan_every, quiet_hours, revocation, created_at)"
               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-              " $17, $18, $19, $20)"
+              " $17, $18, $19, $20, $21)"
               " ON CONFLICT (name) DO NOTHING RETURNING id",
               &p, "adding a network", &rc, err, errlen);
     if (res == NULL)
@@ -787,8 +789,8 @@ static enum cs_rc pg_network_update(struct cs_store *base, const struct cs_netwo
               " connect_timeout_ms = $8, download_timeout_ms = $9, expiry_days = $10,"
               " max_email_rows = $11, auto_monitor = $12, enabled = $13, webhooks = $14,"
               " tickets = $15, discover_every = $16, monitor_every = $17, vulnscan_every = $18,"
-              " quiet_hours = $19 WHERE id = $20 AND NOT EXISTS"
-              " (SELECT 1 FROM networks o WHERE o.name = $1 AND o.id <> $20)",
+              " quiet_hours = $19, revocation = $20 WHERE id = $21 AND NOT EXISTS"
+              " (SELECT 1 FROM networks o WHERE o.name = $1 AND o.id <> $21)",
               &p, "updating a network", &rc, err, errlen);
     if (res == NULL)
         return rc;

@@ -189,6 +189,7 @@
     "ALTER TABLE networks ADD COLUMN monitor_every TEXT NOT NULL DEFAULT '';"                      \
     "ALTER TABLE networks ADD COLUMN vulnscan_every TEXT NOT NULL DEFAULT '';"                     \
     "ALTER TABLE networks ADD COLUMN quiet_hours TEXT NOT NULL DEFAULT '';"                        \
+    "ALTER TABLE networks ADD COLUMN revocation INTEGER NOT NULL DEFAULT 0;"                       \
     "ALTER TABLE alerts ADD COLUMN run_every TEXT NOT NULL DEFAULT '';"                            \
     "ALTER TABLE jobs ADD COLUMN progress_done BIGINT NOT NULL DEFAULT 0;"                         \
     "ALTER TABLE jobs ADD COLUMN progress_total BIGINT NOT NULL DEFAULT 0;"                        \

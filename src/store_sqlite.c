@@ -60,7 +60,7 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == CS_STORE_SCHEMA_VER
 #define NETWORK_COLS                                                                               \
     "id, name, description, ranges, excludes, ports, snis, alert_to, connect_timeout_ms, "         \
     "download_timeout_ms, expiry_days, max_email_rows, auto_monitor, enabled, webhooks, tickets, " \
-    "discover_every, monitor_every, vulnscan_every, quiet_hours"
+    "discover_every, monitor_every, vulnscan_every, quiet_hours, revocation"
 /* The eight counts are in the order of enum cs_status. */
 #define JOB_COLS                                                                                   \
     "j.id, j.network_id, j.kind, j.state, j.started_at, j.finished_at, j.endpoints_scanned, "      \
@@ -160,16 +160,16 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_NETWORK_ADD] = "INSERT INTO networks (name, description, ranges, excludes, ports, snis, "
                        "alert_to, connect_timeout_ms, download_timeout_ms, expiry_days, "
                        "max_email_rows, auto_monitor, enabled, webhooks, tickets, discover_every, "
-                       "monitor_every, vulnscan_every, quiet_hours, created_at) "
+                       "monitor_every, vulnscan_every, quiet_hours, revocation, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                       "?16, ?17, ?18, ?19, ?20)",
+                       "?16, ?17, ?18, ?19, ?20, ?21)",
     [ST_NETWORK_UPDATE] = "UPDATE networks SET name = ?1, description = ?2, ranges = ?3, "
                           "excludes = ?4, ports = ?5, snis = ?6, alert_to = ?7, "
                           "connect_timeout_ms = ?8, download_timeout_ms = ?9, expiry_days = ?10, "
                           "max_email_rows = ?11, auto_monitor = ?12, enabled = ?13, "
                           "webhooks = ?14, tickets = ?15, discover_every = ?16, "
-                          "monitor_every = ?17, vulnscan_every = ?18, quiet_hours = ?19 "
-                          "WHERE id = ?20",
+                          "monitor_every = ?17, vulnscan_every = ?18, quiet_hours = ?19, "
+                          "revocation = ?20 WHERE id = ?21",
     [ST_NETWORK_REMOVE] = "DELETE FROM networks WHERE name = ?1",
     [ST_NETWORK_GET] = "SELECT " NETWORK_COLS " FROM networks WHERE name = ?1",
     [ST_NETWORK_LIST] = "SELECT " NETWORK_COLS " FROM networks ORDER BY name",
@@ -474,6 +474,7 @@ static enum cs_rc read_network(struct sqlite_store *s, sqlite3_stmt *st, struct 
     net->monitor_every = col_dup(st, 17, &oom);
     net->vulnscan_every = col_dup(st, 18, &oom);
     net->quiet_hours = col_dup(st, 19, &oom);
+    net->revocation = sqlite3_column_int(st, 20) != 0;
     if (oom) {
         cs_network_clear(net);
         return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory reading network %" PRId64,
@@ -1003,6 +1004,7 @@ static void bind_network(sqlite3_stmt *st, const struct cs_network *net)
     bind_text(st, 17, net->monitor_every);
     bind_text(st, 18, net->vulnscan_every);
     bind_text(st, 19, net->quiet_hours);
+    sqlite3_bind_int(st, 20, net->revocation);
 }
 
 static enum cs_rc sqlite_network_add(struct cs_store *base, struct cs_network *net, char *err,
@@ -1016,7 +1018,7 @@ static enum cs_rc sqlite_network_add(struct cs_store *base, struct cs_network *n
     if ((rc = stmt_get(s, ST_NETWORK_ADD, &st, err, errlen)) != CS_OK)
         return rc;
     bind_network(st, net);
-    bind_time(st, 20, 0, now);
+    bind_time(st, 21, 0, now);
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
             rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);
@@ -1040,7 +1042,7 @@ static enum cs_rc sqlite_network_update(struct cs_store *base, const struct cs_n
     if ((rc = stmt_get(s, ST_NETWORK_UPDATE, &st, err, errlen)) != CS_OK)
         return rc;
     bind_network(st, net);
-    sqlite3_bind_int64(st, 20, net->id);
+    sqlite3_bind_int64(st, 21, net->id);
     if (sqlite3_step(st) != SQLITE_DONE) {
         if (sqlite3_extended_errcode(s->db) == SQLITE_CONSTRAINT_UNIQUE)
             rc = cs_fail(err, errlen, CS_ERR_USAGE, "network '%s' already exists", net->name);

@@ -246,7 +246,7 @@ static void record_result(const struct cs_vuln_result *r, void *arg)
     leaf_of(r, ip, &leaf);
     struct sync_ctx ctx = {
         .looked = {.groups = vj->checks & ~cs_vcheck_inconclusive_groups(r->findings),
-                   .revocation = vj->opts->revocation &&
+                   .revocation = (vj->opts->revocation || vj->net->revocation) &&
                                  !cs_vcheck_inconclusive_about(r->findings, "revocation")},
         .vj = vj,
         .ep = &ep->row,
@@ -358,7 +358,7 @@ enum cs_rc cs_vulnjob_run(struct cs_store *s, const char *network,
         .per_host = opts->per_host ? opts->per_host : 5,
         .rate = opts->rate,
         .checks = vj.checks,
-        .revocation = opts->revocation,
+        .revocation = opts->revocation || net.revocation,
         .cert = {.ca_file = opts->ca_file, .expiring_days = (int)net.expiry_days},
         .stop = opts->stop,
         .pause = opts->pause,

@@ -23,7 +23,8 @@
 
 struct cs_vulnjob_opts {
     unsigned checks;      /* enum cs_vcheck_flags; 0: every check */
-    bool revocation;      /* OCSP and CRL checks, which call out to the certificates' URLs */
+    bool revocation;      /* OCSP and CRL checks, which call out to the certificates' URLs;
+                           * also on when the network says so */
     const char *ca_file;  /* PEM bundle to trust; NULL: the system's store */
     unsigned per_host;    /* connections at once to one address; 0: 5 */
     unsigned concurrency; /* connections at once in all; 0: 1024 */

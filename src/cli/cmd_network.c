@@ -35,6 +35,8 @@ static const char network_help[] =
     "                            one ticket per vulnerability found by vulnscan\n"
     "  --auto-monitor            monitor every endpoint that returns a certificate\n"
     "  --no-auto-monitor         (edit) stop doing so\n"
+    "  --revocation              its vulnscans also ask OCSP responders and CRLs\n"
+    "  --no-revocation           (edit) stop doing so\n"
     "  --max-email-rows N        rows of each grid in reports (default 50)\n"
     "  --description TEXT\n"
     "\n"
@@ -70,6 +72,8 @@ static const struct net_option {
     {"--max-email-rows", OPT_NUMBER, offsetof(struct cs_network, max_email_rows)},
     {"--auto-monitor", OPT_TRUE, offsetof(struct cs_network, auto_monitor)},
     {"--no-auto-monitor", OPT_FALSE, offsetof(struct cs_network, auto_monitor)},
+    {"--revocation", OPT_TRUE, offsetof(struct cs_network, revocation)},
+    {"--no-revocation", OPT_FALSE, offsetof(struct cs_network, revocation)},
     {"--discover-every", OPT_SCHEDULE, offsetof(struct cs_network, discover_every)},
     {"--monitor-every", OPT_SCHEDULE, offsetof(struct cs_network, monitor_every)},
     {"--vulnscan-every", OPT_SCHEDULE, offsetof(struct cs_network, vulnscan_every)},
@@ -240,6 +244,7 @@ static void show_network(const struct cs_network *n)
     printf("webhooks          %s\n", n->webhooks);
     printf("tickets           %s\n", n->tickets);
     printf("auto monitor      %s\n", n->auto_monitor ? "yes" : "no");
+    printf("revocation        %s\n", n->revocation ? "yes" : "no");
     printf("max email rows    %u\n", n->max_email_rows);
     printf("discover every    %s\n", n->discover_every[0] ? n->discover_every : "-");
     printf("monitor every     %s\n", n->monitor_every[0] ? n->monitor_every : "-");

@@ -47,6 +47,7 @@ static cJSON *network_json(struct cs_api *api, const struct cs_network *net)
     cJSON_AddNumberToObject(j, "expiry_days", net->expiry_days);
     cJSON_AddNumberToObject(j, "max_email_rows", net->max_email_rows);
     cJSON_AddBoolToObject(j, "auto_monitor", net->auto_monitor);
+    cJSON_AddBoolToObject(j, "revocation", net->revocation);
     if ((schedule = cJSON_AddObjectToObject(j, "schedule")) != NULL) {
         for (int k = 0; k < 3; k++)
             cJSON_AddStringToObject(schedule, kind_keys[k],
@@ -171,6 +172,7 @@ static const struct field {
     {"expiry_days", F_UINT, offsetof(struct cs_network, expiry_days)},
     {"max_email_rows", F_UINT, offsetof(struct cs_network, max_email_rows)},
     {"auto_monitor", F_BOOL, offsetof(struct cs_network, auto_monitor)},
+    {"revocation", F_BOOL, offsetof(struct cs_network, revocation)},
     {"enabled", F_BOOL, offsetof(struct cs_network, enabled)},
 };
 

@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import urllib.request
 
 sys.dont_write_bytecode = True
@@ -232,6 +233,39 @@ def revocation_findings_only_with_the_option(t):
     for name, rs in t.plain.items():
         expect(not REVOCATION_IDS & set(ids(rs[0])),
                f"{name}: a revocation finding without --revocation")
+
+
+@check
+def network_with_revocation_has_its_vulnscans_check_it(t):
+    """A network marked --revocation has every vulnscan of it (a scheduled
+    one included, which runs without options) ask the responders: the
+    revoked leaf's finding is stored, and `findings` lists it."""
+    with tempfile.TemporaryDirectory(prefix="certsweep-rev-db-") as tmp:
+        stored_revocation_findings(t, os.path.join(tmp, "inv.db"))
+
+
+def stored_revocation_findings(t, db):
+    names = ("rev_good", "rev_revoked")
+    ports = ",".join(str(t.lab.ports[n]) for n in names)
+
+    def cs(*args):
+        p = certsweep("--db", db, *args)
+        if p.returncode != 0:
+            raise Fail(f"certsweep {' '.join(args)}: exit {p.returncode}: {p.stderr[:300]}")
+        return p.stdout
+
+    cs("network", "add", "revnet", "--range", "127.0.0.1", "--ports", ports,
+       "--sni", "rev.test", "--revocation")
+    expect("revocation        yes" in cs("network", "show", "revnet"), "show lacks revocation")
+    cs("discover", "revnet", "-q")
+    cs("vulnscan", "revnet", "-q", "--checks", "certificate",
+       "--ca-file", os.path.join(t.lab.certs, "revca.pem"))
+    rows = [json.loads(l) for l in cs("findings", "--network", "revnet", "--format",
+                                       "jsonl").splitlines() if l.strip()]
+    got = sorted((t.lab.names.get(int(r["port"])), r["check"]) for r in rows
+                 if r["check"] in REVOCATION_IDS)
+    equal("revocation findings stored", got,
+          [("rev_revoked", "revoked_crl"), ("rev_revoked", "revoked_ocsp")])
 
 
 @check

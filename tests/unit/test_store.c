@@ -223,6 +223,7 @@ static void fill_network(struct cs_network *net, const char *name)
     net->enabled = true;
     net->webhooks = xstrdup("oncall");
     net->tickets = xstrdup("sdp jira");
+    net->revocation = true;
     net->discover_every = xstrdup("1d");
     net->monitor_every = xstrdup("*/30 * * * *");
     net->vulnscan_every = xstrdup("0 3 * * sun");
@@ -617,6 +618,7 @@ static void test_network_add_then_get_returns_every_field(void **state)
     assert_true(net.enabled);
     assert_string_equal(net.webhooks, "oncall");
     assert_string_equal(net.tickets, "sdp jira");
+    assert_true(net.revocation);
     assert_string_equal(net.discover_every, "1d");
     assert_string_equal(net.monitor_every, "*/30 * * * *");
     assert_string_equal(net.vulnscan_every, "0 3 * * sun");
@@ -2999,6 +3001,7 @@ static void check_migrated(struct fixture *fx)
     assert_string_equal(net.monitor_every, "");
     assert_string_equal(net.vulnscan_every, "");
     assert_string_equal(net.quiet_hours, "");
+    assert_false(net.revocation);
     cs_network_clear(&net);
 
     ASSERT_OK(fx, cs_store_token_add(fx->store, "migrated",

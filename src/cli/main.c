@@ -26,7 +26,7 @@ static const struct {
     {"alert", cs_cmd_alert, "expiration alerts: add, list, show, remove, run"},
     {"token", cs_cmd_token, "create, list, revoke the bearer tokens of the REST API"},
     {"outbox", cs_cmd_outbox, "messages waiting or failed; outbox send | retry ID"},
-    {"serve", cs_cmd_serve, "run the service: schedules, REST API, metrics (docs/service.md)"},
+    {"serve", cs_cmd_serve, "run the service: schedules, REST API, metrics, dashboard"},
     {"config", cs_cmd_config, "config check: validate the configuration file"},
     {"test-email", cs_cmd_test_email, "send a test email to check the [smtp] setup"},
     {"test-syslog", cs_cmd_test_syslog, "send a test syslog message to check [syslog]"},
@@ -56,7 +56,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: certsweep [--db PATH|URL] [--config FILE] [--insecure-smtp] COMMAND ...\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n--db names the inventory: an SQLite file or postgresql://user@host/db\n"
                "(default: $CERTSWEEP_DB, else ~/.local/share/certsweep/inventory.db).\n"
                "--config names the configuration file (default: $CERTSWEEP_CONFIG, else\n"

@@ -23,4 +23,29 @@ void cs_cert_cache_free(struct cs_cert_cache **cache);
 enum cs_rc cs_cert_cache_get(struct cs_cert_cache *cache, X509 *cert, struct cs_cert_facts *facts,
                              bool *cached);
 
+/*
+ * Parsed certificates by SHA-256 of their DER, for the fast handshake path
+ * of the engine (probe.c): a certificate seen on many endpoints is parsed
+ * once per scan (d2i_X509 costs OpenSSL 3.0 over a million instructions,
+ * most of it setting up a public-key decoder), then each use is a digest,
+ * a lookup and a reference. Direct-mapped, CS_X509_CACHE_SLOTS slots;
+ * certificates above CS_X509_CACHE_MAX_DER bytes are parsed but not kept,
+ * so the cache holds at most a few MiB whatever the servers send.
+ */
+#define CS_X509_CACHE_SLOTS 512
+#define CS_X509_CACHE_MAX_DER (16 * 1024)
+
+struct cs_x509_cache;
+
+/* NULL when out of memory. Release with cs_x509_cache_free(), which drops
+ * the cache's references (certificates handed out stay valid). */
+struct cs_x509_cache *cs_x509_cache_new(void);
+void cs_x509_cache_free(struct cs_x509_cache **cache);
+
+/* The certificate of der, as a new reference the caller X509_free()s;
+ * NULL if der is not exactly one DER certificate (or out of memory). *hit
+ * (if not NULL) tells whether it came from the cache. */
+X509 *cs_x509_cache_get(struct cs_x509_cache *cache, const unsigned char *der, size_t len,
+                        bool *hit);
+
 #endif

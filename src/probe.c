@@ -1,4 +1,6 @@
 #include "probe.h"
+#include "certcache.h"
+#include "fastshake.h"
 #include "log.h"
 #include "timerheap.h"
 #include "tlsrec.h"
@@ -39,6 +41,11 @@ struct conn {
     SSL *ssl;
     BIO *net_in, *net_out; /* bytes from / for the socket; owned by ssl */
     STACK_OF(X509) * chain;
+    /* The fast path (fastshake.h), tried first on each endpoint. */
+    struct cs_fastshake *fs;
+    size_t fs_sent;                     /* bytes of its ClientHello sent */
+    bool fallback;                      /* this is the second connection, for OpenSSL */
+    const char *fs_version, *fs_cipher; /* what the fast path negotiated */
 };
 
 struct scanner {
@@ -48,6 +55,9 @@ struct scanner {
     struct cs_plan_cursor cursor;
     struct cs_timerheap timers;
     SSL_CTX *ctx;
+    struct cs_fastshake_keys *fs_keys; /* NULL: OpenSSL alone */
+    struct cs_x509_cache *x509s;       /* parsed certificates of the fast path */
+    uint64_t fast_done, fast_fallbacks, x509_hits;
     int epfd;
     struct conn *free_conns;
     unsigned inflight;
@@ -146,6 +156,7 @@ static void conn_release(struct conn *c)
     }
     SSL_free(c->ssl);
     sk_X509_pop_free(c->chain, X509_free);
+    cs_fastshake_free(&c->fs);
     memset(c, 0, sizeof(*c));
     c->next_free = sc->free_conns;
     sc->free_conns = c;
@@ -173,6 +184,9 @@ static void finish(struct conn *c, enum cs_status status, const char *reason)
     if (cipher != NULL) {
         r.cipher = SSL_CIPHER_standard_name(cipher);
         r.tls_version = SSL_get_version(c->ssl);
+    } else if (c->fs_cipher != NULL) {
+        r.cipher = c->fs_cipher;
+        r.tls_version = c->fs_version;
     }
     CS_LOG(CS_LOG_DEBUG, CS_LOGC_PROBE, "port %u: %s (%s) after %llu ms", c->ep.port,
            cs_status_name(status), reason, (unsigned long long)r.elapsed_ms);
@@ -242,10 +256,41 @@ static void watch(struct conn *c, int op, uint32_t events)
         CS_LOG(CS_LOG_WARN, CS_LOGC_PROBE, "epoll_ctl: %s", strerror(errno));
 }
 
+/* Sends the rest of the fast path's ClientHello. Returns false if the
+ * connection was finished because the peer went away. */
+static bool flush_fast_output(struct conn *c)
+{
+    size_t len;
+    const unsigned char *hello = cs_fastshake_hello(c->fs, &len);
+
+    while (c->fs_sent < len) {
+        ssize_t n = send(c->fd, hello + c->fs_sent, len - c->fs_sent, MSG_NOSIGNAL);
+        if (n >= 0) {
+            c->fs_sent += (size_t)n;
+            continue;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+        finish(c, CS_STATUS_BAD_SSL_HANDSHAKE,
+               c->bytes_in ? "reset_during_handshake" : "reset_after_client_hello");
+        return false;
+    }
+    bool want_write = c->fs_sent < len;
+    if (want_write != c->want_write) {
+        c->want_write = want_write;
+        watch(c, EPOLL_CTL_MOD, EPOLLIN | (want_write ? EPOLLOUT : 0));
+    }
+    return true;
+}
+
 /* Sends what OpenSSL wrote for the server. Returns false if the connection
  * was finished because the peer went away. */
 static bool flush_output(struct conn *c)
 {
+    if (c->fs != NULL)
+        return flush_fast_output(c);
     char *data;
     long pending = BIO_get_mem_data(c->net_out, &data);
     long sent = 0;
@@ -312,6 +357,103 @@ static bool drive_handshake(struct conn *c)
     }
 }
 
+static void on_connected(struct conn *c, uint64_t now);
+
+/* The fast path gave up: the endpoint starts over on a new connection with
+ * OpenSSL, which decides its status and reason as it always did. The
+ * download deadline armed when the first connection was made stays: the
+ * endpoint as a whole gets --download-timeout, so a slow server is not
+ * given the time twice (see docs/engine.md). */
+static void fall_back_to_openssl(struct conn *c, const char *why)
+{
+    struct scanner *sc = c->sc;
+    struct sockaddr_storage ss;
+    socklen_t sslen = cs_addr_to_sockaddr(&c->ep.addr, c->ep.port, &ss);
+    struct linger abort_on_close = {.l_onoff = 1, .l_linger = 0};
+
+    CS_LOG(CS_LOG_DEBUG, CS_LOGC_PROBE, "port %u: fast handshake falls back to OpenSSL (%s)",
+           c->ep.port, why);
+    sc->fast_fallbacks++;
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof(abort_on_close));
+    close(c->fd);
+    cs_fastshake_free(&c->fs);
+    sk_X509_pop_free(c->chain, X509_free);
+    c->chain = NULL;
+    c->fs_version = c->fs_cipher = NULL;
+    c->fs_sent = 0;
+    c->want_write = false;
+    c->sniffed = false;
+    c->head_len = 0;
+    c->bytes_in = 0;
+    c->fallback = true;
+    c->state = CONN_CONNECTING;
+    c->fd = socket(c->ep.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0) {
+        finish_connect_error(c, errno);
+        return;
+    }
+    if (connect(c->fd, (struct sockaddr *)&ss, sslen) == 0) {
+        watch(c, EPOLL_CTL_ADD, EPOLLIN);
+        on_connected(c, now_us());
+        return;
+    }
+    if (errno == EINPROGRESS) {
+        watch(c, EPOLL_CTL_ADD, EPOLLOUT);
+        return;
+    }
+    finish_connect_error(c, errno);
+}
+
+/* The fast path's chain as the callbacks expect it, each certificate
+ * parsed once per scan (certcache.h). */
+static bool fast_chain(struct conn *c)
+{
+    struct scanner *sc = c->sc;
+    size_t n = cs_fastshake_chain_len(c->fs);
+
+    c->chain = sk_X509_new_reserve(NULL, (int)n);
+    if (c->chain == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const unsigned char *der = cs_fastshake_cert(c->fs, i, &len);
+        bool hit;
+        X509 *cert = cs_x509_cache_get(sc->x509s, der, len, &hit);
+        if (cert == NULL)
+            return false;
+        sc->x509_hits += hit;
+        if (!sk_X509_push(c->chain, cert)) {
+            X509_free(cert);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Hands server bytes to the fast path. Returns false once the connection
+ * is finished or restarted for OpenSSL. */
+static bool feed_fast(struct conn *c, const unsigned char *buf, size_t len)
+{
+    switch (cs_fastshake_feed(c->fs, buf, len)) {
+    case CS_FASTSHAKE_NEED_MORE:
+        return true;
+    case CS_FASTSHAKE_DONE:
+        if (!fast_chain(c)) {
+            fall_back_to_openssl(c, "certificate_parse");
+            return false;
+        }
+        c->fs_version = cs_fastshake_version_name(c->fs);
+        c->fs_cipher = cs_fastshake_suite_name(c->fs);
+        c->sc->fast_done++;
+        finish(c, CS_STATUS_CERTIFICATE_FOUND, "chain_received");
+        return false;
+    case CS_FASTSHAKE_FALLBACK:
+    default:
+        fall_back_to_openssl(c, cs_fastshake_reason(c->fs));
+        return false;
+    }
+}
+
 /* Judges the first bytes, then hands everything to OpenSSL. Returns false
  * once the connection is finished. */
 static bool feed(struct conn *c, const unsigned char *buf, size_t len)
@@ -346,6 +488,8 @@ static bool feed(struct conn *c, const unsigned char *buf, size_t len)
         finish(c, CS_STATUS_BAD_SSL_HANDSHAKE, "too_much_data");
         return false;
     }
+    if (c->fs != NULL)
+        return feed_fast(c, buf, len);
     if (BIO_write(c->net_in, buf, (int)len) != (int)len) {
         finish(c, CS_STATUS_BAD_SSL_HANDSHAKE, "tls:buffer_failure");
         return false;
@@ -386,7 +530,15 @@ static void on_connected(struct conn *c, uint64_t now)
 
     c->state = CONN_HANDSHAKING;
     c->alert = -1;
-    cs_timerheap_arm(&sc->timers, &c->timer, now + (uint64_t)sc->opts->download_timeout_ms * 1000);
+    if (!c->fallback)
+        cs_timerheap_arm(&sc->timers, &c->timer,
+                         now + (uint64_t)sc->opts->download_timeout_ms * 1000);
+    if (sc->fs_keys != NULL && !c->fallback &&
+        (c->fs = cs_fastshake_new(sc->fs_keys, c->ep.sni)) != NULL) {
+        watch(c, EPOLL_CTL_MOD, EPOLLIN);
+        flush_fast_output(c);
+        return;
+    }
     c->ssl = SSL_new(sc->ctx);
     c->net_in = BIO_new(BIO_s_mem());
     c->net_out = BIO_new(BIO_s_mem());
@@ -420,7 +572,9 @@ static void on_connect_done(struct conn *c, uint64_t now)
 
 static void on_timeout(struct conn *c)
 {
-    if (c->state == CONN_CONNECTING)
+    if (c->state == CONN_CONNECTING && c->fallback)
+        finish(c, CS_STATUS_TIMED_OUT_DOWNLOADING, "incomplete_handshake");
+    else if (c->state == CONN_CONNECTING)
         finish(c, CS_STATUS_TIMED_OUT_CONNECTING, "connect_timeout");
     else
         finish(c, CS_STATUS_TIMED_OUT_DOWNLOADING,
@@ -588,6 +742,16 @@ enum cs_rc cs_scan_run(const struct cs_plan *plan, const struct cs_scan_opts *op
     sc.ctx = make_ctx(err, errlen);
     if (sc.ctx == NULL)
         return CS_ERR_TLS;
+    /* The fast path, unless CERTSWEEP_ENGINE=openssl asks for OpenSSL
+     * alone (benchmarks compare both; see docs/engine.md). */
+    const char *engine = getenv("CERTSWEEP_ENGINE");
+    if (engine == NULL || strcmp(engine, "openssl") != 0) {
+        char why[256];
+        if (cs_fastshake_keys_new(sc.ctx, &sc.fs_keys, why, sizeof(why)) != CS_OK)
+            CS_LOG(CS_LOG_WARN, CS_LOGC_PROBE, "%s; using OpenSSL for every handshake", why);
+        else if ((sc.x509s = cs_x509_cache_new()) == NULL)
+            cs_fastshake_keys_free(&sc.fs_keys);
+    }
     sc.epfd = epoll_create1(EPOLL_CLOEXEC);
     if (sc.epfd < 0) {
         rc = cs_fail(err, errlen, CS_ERR_IO, "epoll_create1: %s", strerror(errno));
@@ -636,6 +800,11 @@ enum cs_rc cs_scan_run(const struct cs_plan *plan, const struct cs_scan_opts *op
             report_progress(&sc, now);
     }
     report_progress(&sc, now_us());
+    CS_LOG(CS_LOG_INFO, CS_LOGC_PROBE,
+           "engine: %s; fast handshakes %llu, fallbacks to OpenSSL %llu, certificates parsed "
+           "once and reused %llu times",
+           sc.fs_keys ? "fast path" : "openssl", (unsigned long long)sc.fast_done,
+           (unsigned long long)sc.fast_fallbacks, (unsigned long long)sc.x509_hits);
 out:
     /* Only reached early (a local failure or a stop): drop what is in flight. */
     for (size_t i = sc.timers.count; i > 0; i--) {
@@ -651,5 +820,7 @@ out:
     if (sc.epfd >= 0)
         close(sc.epfd);
     SSL_CTX_free(sc.ctx);
+    cs_fastshake_keys_free(&sc.fs_keys);
+    cs_x509_cache_free(&sc.x509s);
     return rc;
 }

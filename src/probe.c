@@ -16,6 +16,21 @@
 
 /* How often a paused scan looks whether it may go on. */
 #define PAUSE_POLL_MS 250
+/*
+ * Fresh handshakes in flight at most, whatever --concurrency allows. A
+ * handshake is CPU work on both ends, so past a few hundred at once more
+ * only queue up, at the server and in this loop, and each endpoint's
+ * elapsed time (and its download deadline) fills with waiting that is ours,
+ * not the server's. A handshake is fresh for its first BUSY_MS at most:
+ * one that takes longer is a slow or silent server (a tarpit, a SYN proxy
+ * answering every address), which costs nothing while it waits. The window
+ * shrinks so that MAX_BUSY_HANDSHAKES per window is never fewer launches
+ * than --concurrency over --download-timeout: a range of silent servers
+ * goes as fast as it did without the cap. Connects are not capped: a range
+ * that drops SYNs still has --concurrency of them in flight.
+ */
+#define MAX_BUSY_HANDSHAKES 512
+#define BUSY_MS 250
 
 enum conn_state { CONN_CONNECTING, CONN_HANDSHAKING };
 
@@ -46,6 +61,10 @@ struct conn {
     size_t fs_sent;                     /* bytes of its ClientHello sent */
     bool fallback;                      /* this is the second connection, for OpenSSL */
     const char *fs_version, *fs_cipher; /* what the fast path negotiated */
+    /* In the scanner's list of fresh handshakes (see MAX_BUSY_HANDSHAKES). */
+    bool busy;
+    uint64_t busy_since;
+    struct conn *busy_prev, *busy_next;
 };
 
 struct scanner {
@@ -61,6 +80,10 @@ struct scanner {
     int epfd;
     struct conn *free_conns;
     unsigned inflight;
+    /* Fresh handshakes, oldest first, and how long one stays fresh. */
+    struct conn *busy_head, *busy_tail;
+    unsigned busy;
+    uint64_t busy_window_us;
     bool blocked; /* out of sockets or ports: wait for a connection to end */
     uint64_t started, done;
     uint64_t t0_us, next_progress_us;
@@ -140,6 +163,54 @@ fail:
     return NULL;
 }
 
+/* ---- fresh handshakes ---------------------------------------------------- */
+
+static void busy_add(struct conn *c, uint64_t now)
+{
+    struct scanner *sc = c->sc;
+    c->busy = true;
+    c->busy_since = now;
+    c->busy_prev = sc->busy_tail;
+    c->busy_next = NULL;
+    if (sc->busy_tail != NULL)
+        sc->busy_tail->busy_next = c;
+    else
+        sc->busy_head = c;
+    sc->busy_tail = c;
+    sc->busy++;
+}
+
+static void busy_remove(struct conn *c)
+{
+    struct scanner *sc = c->sc;
+    if (!c->busy)
+        return;
+    if (c->busy_prev != NULL)
+        c->busy_prev->busy_next = c->busy_next;
+    else
+        sc->busy_head = c->busy_next;
+    if (c->busy_next != NULL)
+        c->busy_next->busy_prev = c->busy_prev;
+    else
+        sc->busy_tail = c->busy_prev;
+    c->busy = false;
+    sc->busy--;
+}
+
+static uint64_t busy_window_us(const struct cs_scan_opts *opts)
+{
+    uint64_t fit = (uint64_t)MAX_BUSY_HANDSHAKES * opts->download_timeout_ms * 1000 /
+                   (opts->concurrency ? opts->concurrency : 1);
+    return fit < BUSY_MS * 1000 ? fit : BUSY_MS * 1000;
+}
+
+/* Handshakes past the window stop counting (the list is in age order). */
+static void busy_expire(struct scanner *sc, uint64_t now)
+{
+    while (sc->busy_head != NULL && sc->busy_head->busy_since + sc->busy_window_us <= now)
+        busy_remove(sc->busy_head);
+}
+
 /* ---- finishing an endpoint --------------------------------------------- */
 
 static void conn_release(struct conn *c)
@@ -154,6 +225,7 @@ static void conn_release(struct conn *c)
             setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof(abort_on_close));
         close(c->fd); /* also removes it from the epoll set */
     }
+    busy_remove(c);
     SSL_free(c->ssl);
     sk_X509_pop_free(c->chain, X509_free);
     cs_fastshake_free(&c->fs);
@@ -387,6 +459,7 @@ static void fall_back_to_openssl(struct conn *c, const char *why)
     c->bytes_in = 0;
     c->fallback = true;
     c->state = CONN_CONNECTING;
+    busy_remove(c);
     c->fd = socket(c->ep.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
         finish_connect_error(c, errno);
@@ -529,6 +602,7 @@ static void on_connected(struct conn *c, uint64_t now)
     struct scanner *sc = c->sc;
 
     c->state = CONN_HANDSHAKING;
+    busy_add(c, now);
     c->alert = -1;
     if (!c->fallback)
         cs_timerheap_arm(&sc->timers, &c->timer,
@@ -668,20 +742,24 @@ static bool paused(const struct scanner *sc)
     return sc->opts->pause != NULL && *sc->opts->pause;
 }
 
-/* Starts connections up to the concurrency limit, at most a batch per turn
- * of the loop so that the answers to earlier ones are read promptly and
- * their elapsed times stay true. */
+/* Whether another connection may start now. */
+static bool can_launch(struct scanner *sc, uint64_t now)
+{
+    busy_expire(sc, now);
+    return sc->inflight < sc->opts->concurrency && sc->busy < MAX_BUSY_HANDSHAKES && !sc->blocked &&
+           sc->started < sc->plan->total && rate_slot(sc) <= now && !paused(sc);
+}
+
+/* Starts connections up to the limits, at most a batch per turn of the loop
+ * so that the answers to earlier ones are read promptly and their elapsed
+ * times stay true. */
 static void launch_more(struct scanner *sc)
 {
     uint64_t now = now_us();
     struct cs_endpoint ep;
     unsigned batch = 256;
 
-    if (paused(sc))
-        return;
-    while (batch-- > 0 && sc->inflight < sc->opts->concurrency && !sc->blocked) {
-        if (rate_slot(sc) > now)
-            break;
+    while (batch-- > 0 && can_launch(sc, now)) {
         if (!cs_plan_peek(sc->plan, &sc->cursor, &ep))
             break;
         if (start_connect(sc, &ep) == START_LATER) {
@@ -695,17 +773,19 @@ static void launch_more(struct scanner *sc)
 
 /* ---- the loop ---------------------------------------------------------- */
 
-static int next_wait_ms(const struct scanner *sc, uint64_t now)
+static int next_wait_ms(struct scanner *sc, uint64_t now)
 {
     uint64_t wake = UINT64_MAX;
     struct cs_timer *t = cs_timerheap_peek(&sc->timers);
 
     /* More to launch now: only poll. */
-    if (sc->inflight < sc->opts->concurrency && !sc->blocked && sc->started < sc->plan->total &&
-        rate_slot(sc) <= now && !paused(sc))
+    if (can_launch(sc, now))
         return 0;
     if (t != NULL)
         wake = t->deadline;
+    /* Held back by fresh handshakes: the oldest stops counting then. */
+    if (sc->busy >= MAX_BUSY_HANDSHAKES && sc->busy_head->busy_since + sc->busy_window_us < wake)
+        wake = sc->busy_head->busy_since + sc->busy_window_us;
     /* Paused: look again now and then, as the signal that resumes the scan
      * may come just before epoll_wait and not interrupt it. */
     if (paused(sc) && now + PAUSE_POLL_MS * 1000 < wake)
@@ -733,7 +813,11 @@ static void report_progress(struct scanner *sc, uint64_t now)
 enum cs_rc cs_scan_run(const struct cs_plan *plan, const struct cs_scan_opts *opts,
                        const struct cs_scan_callbacks *callbacks, char *err, size_t errlen)
 {
-    struct scanner sc = {.plan = plan, .opts = opts, .cb = callbacks, .epfd = -1};
+    struct scanner sc = {.plan = plan,
+                         .opts = opts,
+                         .cb = callbacks,
+                         .epfd = -1,
+                         .busy_window_us = busy_window_us(opts)};
     struct epoll_event events[512];
     enum cs_rc rc = CS_OK;
 

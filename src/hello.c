@@ -29,9 +29,11 @@ enum {
     HS_CLIENT_HELLO = 1,
     HS_SERVER_HELLO = 2,
     HS_SERVER_HELLO_DONE = 14,
+    HS_CERTIFICATE_STATUS = 22,
     HS_HEADER = 4,
 
     EXT_SERVER_NAME = 0,
+    EXT_STATUS_REQUEST = 5,
     EXT_SUPPORTED_GROUPS = 10,
     EXT_EC_POINT_FORMATS = 11,
     EXT_SIGNATURE_ALGORITHMS = 13,
@@ -217,6 +219,14 @@ static void put_extensions(struct writer *w, const struct cs_hello_offer *offer,
     if (offer->heartbeat) {
         ext = open_extension(w, EXT_HEARTBEAT);
         put8(w, HEARTBEAT_PEER_ALLOWED_TO_SEND);
+        close_length(w, ext, 2);
+    }
+
+    if (offer->status_request) {
+        ext = open_extension(w, EXT_STATUS_REQUEST);
+        put8(w, 1);  /* status_type ocsp */
+        put16(w, 0); /* no responder_id_list */
+        put16(w, 0); /* no request_extensions */
         close_length(w, ext, 2);
     }
 
@@ -574,6 +584,18 @@ static enum step handshake_message(struct walk *w, struct cs_answer *out)
             return malformed(w, "server_hello_done_length");
         out->hello_done = true;
         return STEP_OK;
+    }
+    /* RFC 6066 8: status_type ocsp (1), then a non-empty OCSPResponse. */
+    if (header[0] == HS_CERTIFICATE_STATUS && !out->hello_done) {
+        unsigned char status[4];
+        if (length < 5)
+            return malformed(w, "certificate_status_length");
+        TRY(handshake_read(w, status, 4));
+        size_t inner = (size_t)status[1] << 16 | (size_t)status[2] << 8 | status[3];
+        if (status[0] != 1 || inner != length - 4 || inner == 0)
+            return malformed(w, "certificate_status_length");
+        out->cert_status = true;
+        return handshake_read(w, NULL, inner);
     }
     return handshake_read(w, NULL, length); /* Certificate, ServerKeyExchange... */
 }

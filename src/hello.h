@@ -24,6 +24,7 @@ struct cs_hello_offer {
     bool fallback_scsv; /* append TLS_FALLBACK_SCSV (RFC 7507) */
     bool deflate;       /* offer DEFLATE compression (CRIME) besides null */
     bool heartbeat;     /* offer the heartbeat extension (RFC 6520) */
+    bool status_request; /* ask for a stapled OCSP response (RFC 6066 8) */
 };
 
 /* Largest ClientHello cs_hello_build() writes. */
@@ -35,7 +36,7 @@ struct cs_hello_offer {
  * a first record); the hello carries renegotiation_info (empty, RFC 5746)
  * from TLS 1.0 on, supported_groups, ec_point_formats,
  * signature_algorithms from TLS 1.2 on (RFC 5246 7.4.1.4.1 forbids it
- * earlier), heartbeat if asked, and for TLS 1.3 supported_versions (1.3
+ * earlier), heartbeat and status_request if asked, and for TLS 1.3 supported_versions (1.3
  * alone), psk_key_exchange_modes, an x25519 key_share (a random public
  * value: the handshake is never finished) and a random 32-byte legacy
  * session id; hellos of other versions have an empty session id. Hellos of
@@ -83,7 +84,8 @@ struct cs_answer {
     enum cs_answer_kind kind;
     struct cs_server_hello hello;
     /* After the ServerHello, what the parser saw further (TLS <= 1.2). */
-    bool hello_done; /* a ServerHelloDone */
+    bool hello_done;  /* a ServerHelloDone */
+    bool cert_status; /* a CertificateStatus (a stapled OCSP response) before it */
     int alert;       /* description of an alert, -1 if none */
     /* Heartbeat records after the ServerHello: */
     bool heartbeat_seen;    /* at least one record of type 24 */

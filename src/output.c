@@ -382,6 +382,9 @@ static cJSON *vuln_json(const struct cs_vuln_result *r, const char *ip, const ch
     }
     int fs = r->facts ? cs_vfacts_forward_secrecy(r->facts) : -1;
     cJSON_AddItemToObject(o, "forward_secrecy", fs < 0 ? cJSON_CreateNull() : cJSON_CreateBool(fs));
+    int stapling = r->facts ? r->facts->ocsp_stapling : -1;
+    cJSON_AddItemToObject(o, "ocsp_stapling",
+                          stapling < 0 ? cJSON_CreateNull() : cJSON_CreateBool(stapling));
     cJSON_AddItemToObject(o, "cert_sha256", string_or_null(sha256));
     cJSON *findings = cJSON_AddArrayToObject(o, "findings");
     for (size_t i = 0; i < r->findings->count; i++) {

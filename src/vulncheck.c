@@ -11,9 +11,10 @@ enum purpose {
     FOR_ELIMINATION, /* which suite does it choose among those left? */
     FOR_HEARTBLEED,
     FOR_FALLBACK,
+    FOR_STAPLING,
 };
 
-#define PROBES_MAX 8 /* in flight at once: 6 version probes, or 5 chains + 2 */
+#define PROBES_MAX 8 /* in flight at once: 6 version probes, or 5 chains + 3 */
 
 enum phase { PHASE_VERSIONS, PHASE_FOLLOW_UPS, PHASE_DONE };
 
@@ -33,8 +34,8 @@ struct cs_vcheck {
     size_t left_count[CS_VV_COUNT];
     bool eliminating[CS_VV_COUNT];
     bool elimination_in_flight[CS_VV_COUNT];
-    bool heartbleed_pending, fallback_pending;
-    enum cs_vversion heartbleed_version, fallback_version;
+    bool heartbleed_pending, fallback_pending, stapling_pending;
+    enum cs_vversion heartbleed_version, fallback_version, stapling_version;
     struct cs_vfacts facts;
     struct cs_findings findings;
     struct cs_sbuf inconclusive; /* "; "-separated notes for the inconclusive finding */
@@ -149,6 +150,7 @@ struct cs_vcheck *cs_vcheck_new(const char *sni, unsigned mask)
     if (c != NULL) {
         c->sni = sni;
         c->mask = mask;
+        c->facts.ocsp_stapling = -1;
         /* The certificate checks need no raw probe. */
         if ((mask & ~(unsigned)CS_VCHECK_CERTIFICATE) == 0)
             c->phase = PHASE_DONE;
@@ -251,6 +253,19 @@ static struct cs_vprobe *fallback_probe(struct cs_vcheck *c)
     p->offer.suite_count = cs_suites_for_version(p->offer.version, p->suites, CS_SUITES_MAX);
     p->offer.fallback_scsv = true;
     c->fallback_pending = false;
+    return p;
+}
+
+/* A full first flight with status_request: does a CertificateStatus come? */
+static struct cs_vprobe *stapling_probe(struct cs_vcheck *c)
+{
+    struct cs_vprobe *p = probe_new(c, FOR_STAPLING, c->stapling_version);
+    if (p == NULL)
+        return NULL;
+    p->kind = CS_VPROBE_FLIGHT;
+    p->offer.suite_count = cs_suites_for_version(p->offer.version, p->suites, CS_SUITES_MAX);
+    p->offer.status_request = true;
+    c->stapling_pending = false;
     return p;
 }
 
@@ -396,6 +411,16 @@ static void heartbleed_done(struct cs_vcheck *c, const struct cs_vprobe *p)
      * the request was discarded, as RFC 6520 says it must be. */
 }
 
+static void stapling_done(struct cs_vcheck *c, const struct cs_vprobe *p)
+{
+    const struct cs_answer *a = &p->answer;
+
+    /* Only a whole flight says "no"; a server may leave out the status of
+     * a response it does not have yet, which is also a "no" for now. */
+    if (a->kind == CS_ANSWER_SERVER_HELLO && a->hello_done && a->alert < 0)
+        c->facts.ocsp_stapling = a->cert_status;
+}
+
 static void fallback_done(struct cs_vcheck *c, const struct cs_vprobe *p)
 {
     const struct cs_answer *a = &p->answer;
@@ -442,6 +467,14 @@ static void plan_follow_ups(struct cs_vcheck *c)
                 c->heartbleed_version = (enum cs_vversion)v;
                 break;
             }
+        }
+    }
+    /* Stapling is a fact of the endpoint, looked at whatever the groups. */
+    for (int v = CS_VV_TLS12; v >= CS_VV_TLS10; v--) {
+        if (supported(c, (enum cs_vversion)v)) {
+            c->stapling_pending = true;
+            c->stapling_version = (enum cs_vversion)v;
+            break;
         }
     }
     if (c->mask & CS_VCHECK_FALLBACK) {
@@ -593,12 +626,14 @@ struct cs_vprobe *cs_vcheck_next(struct cs_vcheck *c)
         return heartbleed_probe(c);
     if (c->fallback_pending)
         return fallback_probe(c);
+    if (c->stapling_pending)
+        return stapling_probe(c);
     return NULL;
 }
 
 static bool follow_ups_left(const struct cs_vcheck *c)
 {
-    if (c->heartbleed_pending || c->fallback_pending)
+    if (c->heartbleed_pending || c->fallback_pending || c->stapling_pending)
         return true;
     for (int v = 0; v < CS_VV_COUNT; v++)
         if (c->eliminating[v])
@@ -620,6 +655,9 @@ enum cs_rc cs_vcheck_done(struct cs_vcheck *c, struct cs_vprobe *p)
         break;
     case FOR_FALLBACK:
         fallback_done(c, p);
+        break;
+    case FOR_STAPLING:
+        stapling_done(c, p);
         break;
     }
     p->in_use = false;

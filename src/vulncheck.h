@@ -11,6 +11,7 @@
  *         not yet chosen, record the choice, repeat until refused)
  *       - heartbleed, when a hello's answer echoed the heartbeat extension
  *       - fallback SCSV, when two protocols below TLS 1.3's level are on offer
+ *       - OCSP stapling, on the best protocol of TLS 1.0 to 1.2
  *       |
  *   findings
  *
@@ -79,12 +80,17 @@ struct cs_vprotocol {
 
 struct cs_vfacts {
     struct cs_vprotocol protocols[CS_VV_COUNT];
+    /* Whether the server staples an OCSP response when asked (status_request,
+     * RFC 6066 8), seen on its best protocol of TLS 1.0 to 1.2: 1 yes, 0 no,
+     * -1 unknown (TLS 1.3 only, where it is encrypted, or no full answer). */
+    int ocsp_stapling;
 };
 
 enum cs_vprobe_kind {
     CS_VPROBE_HELLO,     /* send offer's ClientHello, read up to the ServerHello */
     CS_VPROBE_SSL2,      /* send an SSLv2 CLIENT-HELLO */
     CS_VPROBE_HEARTBEAT, /* hello, then at ServerHelloDone a heartbeat request */
+    CS_VPROBE_FLIGHT,    /* hello, read up to the ServerHelloDone */
 };
 
 /* How a probe's connection ended. */

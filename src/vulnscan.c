@@ -306,6 +306,9 @@ static void judge(struct vscan *vs, struct conn *c)
 
     if (kind == CS_ANSWER_NEED_MORE)
         return;
+    if (p->kind == CS_VPROBE_FLIGHT && kind == CS_ANSWER_SERVER_HELLO && p->answer.alert < 0 &&
+        !p->answer.hello_done)
+        return;
     if (p->kind != CS_VPROBE_HEARTBEAT || kind != CS_ANSWER_SERVER_HELLO || p->answer.alert >= 0) {
         conn_end(vs, c, CS_VPROBE_ANSWERED);
         return;

@@ -83,7 +83,7 @@ CLAIMS = {"sslv2", "sslv3", "tls1_0", "tls1_1", "weak_cipher", "heartbleed",
 
 RECORD_FIELDS = ("ip", "port", "sni", "status", "reason", "tls_versions",
                  "preferred_ciphers", "accepted_ciphers", "forward_secrecy",
-                 "cert_sha256", "findings", "elapsed_ms")
+                 "ocsp_stapling", "cert_sha256", "findings", "elapsed_ms")
 FINDING_FIELDS = ("id", "severity", "title", "detail", "cve")
 
 TLS13_SUITES = {"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
@@ -321,6 +321,14 @@ def clean_protocols_and_suites(t):
           {"TLSv1.2": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
            "TLSv1.3": "TLS_AES_256_GCM_SHA384"})
     equal("cert_sha256", r["cert_sha256"], t.lab.cert_sha256("vuln"))
+    equal("ocsp_stapling", r["ocsp_stapling"], False)
+
+
+@check
+def stapled_response_is_noted(t):
+    r = rec(t, "stapled")
+    equal("ocsp_stapling", r["ocsp_stapling"], True)
+    equal("findings", r["findings"], [])
 
 
 # -- protocols ------------------------------------------------------------------

@@ -90,6 +90,7 @@ INAPPROPRIATE_FALLBACK = 86
 EMPTY_RENEGOTIATION_INFO_SCSV = 0x00FF
 FALLBACK_SCSV = 0x5600
 
+EXT_STATUS_REQUEST = 0x0005
 EXT_HEARTBEAT = 0x000F
 EXT_EXTENDED_MASTER_SECRET = 0x0017
 EXT_SUPPORTED_VERSIONS = 0x002B
@@ -304,11 +305,13 @@ class Fake:
     fallback, heartbeat: None, "leak", "patched" or "garbage", liar: choose
     a suite not offered, closer: close after the hello, coalesce: send
     ServerHello, Certificate and ServerHelloDone in one record (as OpenSSL
-    1.1 and later do) rather than one record each (as OpenSSL 1.0 did)."""
+    1.1 and later do) rather than one record each (as OpenSSL 1.0 did),
+    staple: answer status_request with a CertificateStatus (RFC 6066 8)."""
 
     def __init__(self, name, chain, versions=(TLS12,), suites=MODERN,
                  ssl2_kinds=(), reneg=True, deflate=False, honor_scsv=True,
-                 heartbeat=None, liar=False, closer=False, coalesce=False):
+                 heartbeat=None, liar=False, closer=False, coalesce=False,
+                 staple=False):
         self.name = name
         self.chain = chain
         self.versions = versions
@@ -321,6 +324,7 @@ class Fake:
         self.liar = liar
         self.closer = closer
         self.coalesce = coalesce
+        self.staple = staple
 
     def log(self, msg):
         log(f"{self.name}: {msg}")
@@ -395,14 +399,22 @@ class Fake:
                 exts += ext(EXT_EXTENDED_MASTER_SECRET, b"")
             if self.heartbeat and EXT_HEARTBEAT in hello.extensions:
                 exts += ext(EXT_HEARTBEAT, b"\x01")    # peer_allowed_to_send
+        staple = self.staple and EXT_STATUS_REQUEST in hello.extensions
+        if staple:
+            exts += ext(EXT_STATUS_REQUEST, b"")
         body = (struct.pack(">H", version) + os.urandom(32) + b"\x20"
                 + os.urandom(32) + struct.pack(">H", suite)
                 + bytes([compression]))
         if exts:
             body += struct.pack(">H", len(exts)) + exts
         certs = b"".join(u24(len(d)) + d for d in self.chain)
-        messages = [handshake(2, body), handshake(11, u24(len(certs)) + certs),
-                    handshake(14, b"")]
+        messages = [handshake(2, body), handshake(11, u24(len(certs)) + certs)]
+        if staple:
+            # A DER OCSPResponse (status malformedRequest): its content is
+            # not judged, its presence is the fact.
+            response = bytes.fromhex("30030a0101")
+            messages.append(handshake(22, b"\x01" + u24(len(response)) + response))
+        messages.append(handshake(14, b""))
         self.log(f"ServerHello {version:#06x} suite {suite:#06x} "
                  f"compression {compression} extensions {len(exts)} bytes")
         if self.coalesce:
@@ -542,6 +554,7 @@ def fake_endpoints(certs):
         Fake("no_scsv", chain, versions=old, honor_scsv=False),
         Fake("liar", chain, liar=True),
         Fake("closer", chain, closer=True),
+        Fake("stapled", chain, staple=True),
     ]
     return {f.name: f for f in fakes}
 

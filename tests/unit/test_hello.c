@@ -404,7 +404,7 @@ static void test_tls10_hello_has_no_signature_algorithms(void **state)
 static void test_fallback_deflate_and_heartbeat_when_asked(void **state)
 {
     static const uint16_t suites[] = {0x002f, 0x0035};
-    struct cs_hello_offer offer = {CS_TLS11, suites, 2, NULL, true, true, true};
+    struct cs_hello_offer offer = {CS_TLS11, suites, 2, NULL, true, true, true, true};
     unsigned char buf[CS_HELLO_MAX];
     struct client_hello ch;
     size_t n = cs_hello_build(&offer, buf, sizeof(buf)), len;
@@ -419,7 +419,11 @@ static void test_fallback_deflate_and_heartbeat_when_asked(void **state)
     assert_non_null(heartbeat);
     assert_int_equal(len, 1);
     assert_int_equal(heartbeat[0], 1);
-    assert_false(has_extension(&ch, 0)); /* no SNI asked */
+    const unsigned char *status = find_extension(&ch, 5, &len);
+    assert_non_null(status);
+    assert_int_equal(len, 5);
+    assert_memory_equal(status, "\x01\x00\x00\x00\x00", 5); /* ocsp, no ids, no extensions */
+    assert_false(has_extension(&ch, 0));                    /* no SNI asked */
 }
 
 static void test_sslv3_fallback_scsv_follows_renegotiation_scsv(void **state)
@@ -471,7 +475,8 @@ static void test_hellos_of_256_to_511_bytes_are_padded(void **state)
 
     /* Every size of offer: the handshake message is never 256 to 511 bytes. */
     for (size_t count = 1; count < 200; count++) {
-        struct cs_hello_offer offer = {CS_TLS12, suites, count, "localhost", false, false, false};
+        struct cs_hello_offer offer = {CS_TLS12, suites, count, "localhost",
+                                       false,    false,  false, false};
         for (size_t i = 0; i < count; i++)
             suites[i] = (uint16_t)(0xc000 + i);
         size_t n = cs_hello_build(&offer, buf, sizeof(buf));
@@ -760,6 +765,38 @@ static void test_hand_hello(void **state)
     assert_true(a.hello.heartbeat);
     assert_true(a.hello_done);
     assert_prefixes(hand_hello, sizeof(hand_hello), HAND_DONE);
+}
+
+/* ServerHello, CertificateStatus (RFC 6066 8) with a 3-byte response,
+ * ServerHelloDone, in one record. */
+static const unsigned char stapled[] = {
+    0x16, 0x03, 0x03, 0x00, 0x39, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03, 1,    2,    3,    4,    5,
+    6,    7,    8,    9,    10,   11,   12,   13,   14,   15,   16,   17,   18,   19,   20,   21,
+    22,   23,   24,   25,   26,   27,   28,   29,   30,   31,   32,   0x00, 0xc0, 0x2f, 0x00, 0x16,
+    0x00, 0x00, 0x07, 0x01, 0x00, 0x00, 0x03, 0x30, 0x01, 0x00, 0x0e, 0x00, 0x00, 0x00,
+};
+
+static void test_certificate_status_is_a_stapled_response(void **state)
+{
+    unsigned char buf[sizeof(stapled)];
+    struct cs_answer a;
+
+    assert_int_equal(parse(stapled, sizeof(stapled), &a), CS_ANSWER_SERVER_HELLO);
+    assert_true(a.cert_status);
+    assert_true(a.hello_done);
+    assert_prefixes(stapled, sizeof(stapled), 5 + 42);
+
+    /* A response length that disagrees with the message's ends the walk
+     * there: no staple, and no ServerHelloDone either. */
+    memcpy(buf, stapled, sizeof(buf));
+    buf[5 + 42 + 7] = 0x04;
+    assert_int_equal(parse(buf, sizeof(buf), &a), CS_ANSWER_SERVER_HELLO);
+    assert_false(a.cert_status);
+    assert_false(a.hello_done);
+
+    /* Without it: a whole flight, no staple. */
+    assert_int_equal(parse(hand_hello, sizeof(hand_hello), &a), CS_ANSWER_SERVER_HELLO);
+    assert_false(a.cert_status);
 }
 
 static void test_hello_without_extensions(void **state)
@@ -1144,6 +1181,7 @@ int main(void)
         cmocka_unit_test(test_messages_coalesced_in_one_record),
         cmocka_unit_test(test_records_of_every_size),
         cmocka_unit_test(test_hand_hello),
+        cmocka_unit_test(test_certificate_status_is_a_stapled_response),
         cmocka_unit_test(test_hello_without_extensions),
         cmocka_unit_test(test_session_id_longer_than_32),
         cmocka_unit_test(test_session_id_past_the_message),

@@ -19,7 +19,7 @@ struct model {
     bool versions[CS_VV_COUNT];
     uint16_t suites[CS_VV_COUNT][8]; /* server preference order */
     size_t nsuites[CS_VV_COUNT];
-    bool no_reneg, heartbeat_ext, deflate, ignores_scsv, liar, silent;
+    bool no_reneg, heartbeat_ext, deflate, ignores_scsv, liar, silent, staples;
     enum heartbeat_mode heartbeat;
 };
 
@@ -99,6 +99,10 @@ static void answer(const struct model *m, struct cs_vprobe *p)
     p->answer.hello.renegotiation_info = !m->no_reneg;
     p->answer.hello.heartbeat = m->heartbeat_ext && p->offer.heartbeat;
     p->answer.hello.compression = m->deflate && p->offer.deflate;
+    if (p->kind == CS_VPROBE_FLIGHT) {
+        p->answer.hello_done = true;
+        p->answer.cert_status = m->staples && p->offer.status_request;
+    }
     if (p->kind == CS_VPROBE_HEARTBEAT) {
         p->answer.hello_done = true;
         p->answer.heartbeat_seen = m->heartbeat != HB_IGNORE;
@@ -166,8 +170,37 @@ static void test_modern_server_has_no_findings(void **state)
     assert_int_equal(f->protocols[CS_VV_TLS12].accepted[1], 0xc02f);
     assert_int_equal(f->protocols[CS_VV_TLS13].accepted[0], 0x1302);
     assert_int_equal(cs_vfacts_forward_secrecy(f), 1);
+    assert_int_equal(f->ocsp_stapling, 0);
     cs_vcheck_free(&c);
     assert_null(c);
+}
+
+static void test_ocsp_stapling_is_noted(void **state)
+{
+    struct model m = modern();
+    m.staples = true;
+    struct cs_vcheck *c = cs_vcheck_new(NULL, CS_VCHECK_PROTOCOLS);
+    run(c, &m);
+    assert_int_equal(cs_vcheck_facts(c)->ocsp_stapling, 1);
+    assert_int_equal(cs_vcheck_findings(c)->count, 0); /* a fact, not a finding */
+    cs_vcheck_free(&c);
+
+    /* TLS 1.3 alone encrypts the status: unknown, not "no". */
+    struct model tls13 = {0};
+    set_suites(&tls13, CS_VV_TLS13, modern13, 2);
+    tls13.staples = true;
+    c = cs_vcheck_new(NULL, CS_VCHECK_ALL);
+    run(c, &tls13);
+    assert_int_equal(cs_vcheck_facts(c)->ocsp_stapling, -1);
+    cs_vcheck_free(&c);
+
+    /* A silent server says nothing either way. */
+    struct model silent = modern();
+    silent.silent = true;
+    c = cs_vcheck_new(NULL, CS_VCHECK_ALL);
+    run(c, &silent);
+    assert_int_equal(cs_vcheck_facts(c)->ocsp_stapling, -1);
+    cs_vcheck_free(&c);
 }
 
 static void test_old_protocols_are_findings(void **state)
@@ -396,6 +429,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_modern_server_has_no_findings),
+        cmocka_unit_test(test_ocsp_stapling_is_noted),
         cmocka_unit_test(test_old_protocols_are_findings),
         cmocka_unit_test(test_3des_alone_is_a_medium_weak_cipher),
         cmocka_unit_test(test_export_suite_is_critical),

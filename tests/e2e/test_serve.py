@@ -29,6 +29,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -75,16 +76,18 @@ def certsweep(*args, timeout=20, db=None):
 class Serve:
     """One `certsweep serve` process, its log in a file."""
 
-    def __init__(self, port, db=None):
+    def __init__(self, port, db=None, listen=None, extra=()):
         self.port = port
         self.db = db or T.db
+        self.listen = listen or f"127.0.0.1:{port}"
+        self.extra = list(extra)
         self.proc = None
         self.log_path = os.path.join(T.tmp, f"serve-{port}.log")
 
     def start(self):
         self.log = open(self.log_path, "a")
         argv = [CERTSWEEP, "--db", self.db, "--config", T.conf, "serve",
-                "--listen", f"127.0.0.1:{self.port}"]
+                "--listen", self.listen, *self.extra]
         self.proc = harness.start_in_group(argv, stdout=subprocess.DEVNULL,
                                            stderr=self.log)
         deadline = time.monotonic() + 10
@@ -632,6 +635,47 @@ def refuses_to_listen_elsewhere_without_tls_and_token(t):
     expect("--listen" in p.stderr, f"bad --listen message: {p.stderr!r}")
 
 
+@check
+def serves_https_with_tls_cert_and_key(t):
+    cert, key = os.path.join(T.tmp, "serve.crt"), os.path.join(T.tmp, "serve.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                    "-subj", "/CN=certsweep-serve", "-addext",
+                    "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    os.chmod(key, 0o600)
+    # In the test's own network namespace 0.0.0.0 is its loopback alone:
+    # there the exposure rule itself is tried (TLS and a token: allowed).
+    port = free_port()
+    listen = f"0.0.0.0:{port}" if T.private_net else f"127.0.0.1:{port}"
+    serve = Serve(port, listen=listen, extra=["--tls-cert", cert, "--tls-key", key]).start()
+    try:
+        ctx = ssl.create_default_context(cafile=cert)
+        url = f"https://127.0.0.1:{port}/api/v1/networks"
+        req = urllib.request.Request(url, headers={"Authorization": f"Bearer {T.token}"})
+        with urllib.request.urlopen(req, timeout=20, context=ctx) as r:
+            equal("HTTPS status", r.status, 200)
+            names = [n["name"] for n in json.loads(r.read())["networks"]]
+            expect("lab" in names, f"networks over HTTPS: {names}")
+        try:
+            urllib.request.urlopen(url, timeout=20, context=ctx)
+            raise Fail("HTTPS without a token was answered")
+        except urllib.error.HTTPError as e:
+            equal("HTTPS status without a token", e.code, 401)
+        with socket.create_connection(("127.0.0.1", port), 5) as s:
+            s.sendall(b"GET /api/v1/networks HTTP/1.0\r\n\r\n")
+            s.settimeout(5)
+            try:
+                answer = s.recv(100)
+            except (socket.timeout, ConnectionResetError):
+                answer = b""
+            expect(not answer.startswith(b"HTTP/"),
+                   f"plain HTTP answered on the TLS port: {answer!r}")
+    finally:
+        rc, _ = serve.stop(signal.SIGTERM)
+    equal("exit status of the HTTPS serve", rc, 0)
+
+
 # ---------------------------------------------------------------------------
 
 def before(t):
@@ -644,9 +688,8 @@ def before(t):
 
 
 def main():
-    if not harness.enter_private_network(
-            "the test only uses 127.0.0.1 anyway"):
-        pass
+    T.private_net = harness.enter_private_network(
+        "the test only uses 127.0.0.1 anyway")
     if harness.certsweep_missing(CERTSWEEP):
         return 1
     T.tmp = tempfile.mkdtemp(prefix="certsweep-serve-")

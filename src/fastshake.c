@@ -16,6 +16,9 @@
 #define MAX_OTHER_MSG 65536
 #define MAX_SUITES 256
 #define MAX_HASH 48
+/* More extensions than this in one message: not a server the fast path
+ * needs to understand (and the duplicate check stays small). */
+#define MAX_EXTENSIONS 64
 
 enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23 };
 enum { HT_SERVER_HELLO = 2, HT_EE = 8, HT_CERTIFICATE = 11, HT_CERT_REQUEST = 13 };
@@ -31,7 +34,8 @@ enum aead { AEAD_AES128GCM, AEAD_AES256GCM, AEAD_CHACHA, AEAD_COUNT };
 
 struct suite_name {
     uint16_t id;
-    const char *name; /* OpenSSL's static string */
+    const char *name;     /* OpenSSL's static string */
+    uint16_t min_version; /* 0x0303 for the suites of TLS 1.2 on, else 0 */
 };
 
 struct cs_fastshake_keys {
@@ -79,7 +83,7 @@ struct cs_fastshake {
     /* Handshake bytes not yet consumed as whole messages. */
     unsigned char *hs;
     size_t hs_len, hs_cap;
-    bool seen_ee;
+    bool seen_ee, seen_cert_request;
     bool sni_sent;
 
     uint16_t version, suite;
@@ -347,8 +351,11 @@ enum cs_rc cs_fastshake_keys_new(SSL_CTX *ctx, struct cs_fastshake_keys **out, c
     for (int i = 0; ciphers != NULL && i < sk_SSL_CIPHER_num(ciphers); i++) {
         const SSL_CIPHER *c = sk_SSL_CIPHER_value(ciphers, i);
         if (k->suite_count < MAX_SUITES) {
+            const char *since = SSL_CIPHER_get_version(c); /* "TLSv1.2" for AEAD, SHA-2 */
             k->suites[k->suite_count].id = SSL_CIPHER_get_protocol_id(c);
             k->suites[k->suite_count].name = SSL_CIPHER_standard_name(c);
+            k->suites[k->suite_count].min_version =
+                strcmp(since, "TLSv1.2") == 0 || strcmp(since, "TLSv1.3") == 0 ? 0x0303 : 0;
             k->suite_count++;
         }
     }
@@ -396,13 +403,16 @@ static bool offered_extension(const struct cs_fastshake *fs, unsigned type)
 }
 
 /* Whether an extension list (2-byte length, then type-length-value) is
- * well-formed, fills exactly len bytes and names no type twice. */
+ * well-formed, fills exactly len bytes, has at most MAX_EXTENSIONS entries
+ * and names no type twice. */
 static bool extensions_ok(const unsigned char *p, size_t len)
 {
+    size_t count = 0;
+
     if (len < 2 || get16(p) != len - 2)
         return false;
     for (size_t o = 2; o < len;) {
-        if (o + 4 > len || o + 4 + get16(p + o + 2) > len)
+        if (o + 4 > len || o + 4 + get16(p + o + 2) > len || ++count > MAX_EXTENSIONS)
             return false;
         for (size_t q = 2; q < o; q += 4 + get16(p + q + 2))
             if (get16(p + q) == get16(p + o))
@@ -412,11 +422,74 @@ static bool extensions_ok(const unsigned char *p, size_t len)
     return true;
 }
 
-static const char *offered_suite(const struct cs_fastshake_keys *k, uint16_t id)
+/*
+ * The extensions the fast path accepts, each with the body OpenSSL accepts;
+ * anything else (an extension OpenSSL would refuse in that message, or one
+ * whose body it would check) falls back, so OpenSSL names the error. p
+ * points at a list extensions_ok() accepted.
+ */
+enum ext_context { IN_TLS12_SERVER_HELLO, IN_TLS13_SERVER_HELLO, IN_EE, IN_CERT_REQUEST };
+
+static bool extension_ok(const struct cs_fastshake *fs, enum ext_context where, unsigned type,
+                         const unsigned char *body, size_t len)
+{
+    switch (where) {
+    case IN_TLS13_SERVER_HELLO:
+        return type == EXT_SUPPORTED_VERSIONS || type == EXT_KEY_SHARE; /* checked by the caller */
+    case IN_TLS12_SERVER_HELLO:
+        switch (type) {
+        case 0xff01: /* renegotiation_info: empty renegotiated_connection */
+            return len == 1 && body[0] == 0;
+        case 0x0000: /* server_name: empty, and only if one was sent */
+            return len == 0 && fs->sni_sent;
+        case 0x0016: /* encrypt_then_mac */
+        case 0x0017: /* extended_master_secret */
+        case 0x0023: /* session_ticket */
+            return len == 0;
+        case 0x000b: /* ec_point_formats: a list that has uncompressed */
+            return len >= 2 && body[0] == len - 1 && memchr(body + 1, 0, len - 1) != NULL;
+        default:
+            return false;
+        }
+    case IN_EE:
+        switch (type) {
+        case 0x0000:
+            return len == 0 && fs->sni_sent;
+        case 0x000a: /* supported_groups: a non-empty list of 2-byte groups */
+            return len >= 4 && get16(body) == len - 2 && len % 2 == 0;
+        default:
+            return false;
+        }
+    case IN_CERT_REQUEST:
+        /* signature_algorithms(_cert): non-empty lists; certificate_authorities:
+         * a non-empty vector of names, which only the client would use. */
+        if (type == 0x000d || type == 0x0032)
+            return len >= 4 && get16(body) == len - 2 && len % 2 == 0;
+        return type == 0x002f && len >= 2 && get16(body) == len - 2 && len > 2;
+    }
+    return false;
+}
+
+/* Whether every extension of the list p (extensions_ok) passes extension_ok;
+ * *has_type (if asked) whether one of type want is there. */
+static bool extensions_allowed(const struct cs_fastshake *fs, enum ext_context where,
+                               const unsigned char *p, size_t len, unsigned want, bool *has_want)
+{
+    for (size_t o = 2; o < len; o += 4 + get16(p + o + 2)) {
+        unsigned type = get16(p + o);
+        if (!extension_ok(fs, where, type, p + o + 4, get16(p + o + 2)))
+            return false;
+        if (has_want != NULL && type == want)
+            *has_want = true;
+    }
+    return true;
+}
+
+static const struct suite_name *offered_suite(const struct cs_fastshake_keys *k, uint16_t id)
 {
     for (size_t i = 0; i < k->suite_count; i++)
         if (k->suites[i].id == id)
-            return k->suites[i].name;
+            return &k->suites[i];
     return NULL;
 }
 
@@ -608,7 +681,8 @@ static enum cs_fastshake_rc on_server_hello(struct cs_fastshake *fs, const unsig
 {
     const unsigned char *b = msg + HS_HDR;
     size_t len = msg_len - HS_HDR, o = 0;
-    const unsigned char *share = NULL;
+    const unsigned char *share = NULL, *exts = NULL;
+    size_t exts_len = 0;
     uint16_t selected = 0;
 
     if (len < 2 + 32 + 1)
@@ -628,6 +702,8 @@ static enum cs_fastshake_rc on_server_hello(struct cs_fastshake *fs, const unsig
     if (o < len) {
         if (!extensions_ok(b + o, len - o))
             return fall_back(fs, "server_hello_malformed");
+        exts = b + o;
+        exts_len = len - o;
         size_t end = len;
         o += 2;
         bool seen_sv = false, seen_ks = false;
@@ -655,9 +731,10 @@ static enum cs_fastshake_rc on_server_hello(struct cs_fastshake *fs, const unsig
             o += 4 + elen;
         }
     }
-    fs->suite_name = offered_suite(fs->keys, fs->suite);
-    if (fs->suite_name == NULL)
+    const struct suite_name *suite = offered_suite(fs->keys, fs->suite);
+    if (suite == NULL)
         return fall_back(fs, "suite_not_offered");
+    fs->suite_name = suite->name;
     if (compression != 0)
         return fall_back(fs, "compression");
     bool tls13_suite = (fs->suite >> 8) == 0x13;
@@ -666,6 +743,8 @@ static enum cs_fastshake_rc on_server_hello(struct cs_fastshake *fs, const unsig
         /* Only TLS 1.3 is negotiated through supported_versions. */
         if (selected != 0x0304 || legacy != 0x0303 || !tls13_suite || share == NULL)
             return fall_back(fs, "server_hello_unexpected");
+        if (!extensions_allowed(fs, IN_TLS13_SERVER_HELLO, exts, exts_len, 0, NULL))
+            return fall_back(fs, "unexpected_extension");
         if (sid_len != fs->keys->sid_len ||
             memcmp(sid, fs->hello + REC_HDR + HS_HDR + 2 + 32 + 1, sid_len) != 0)
             return fall_back(fs, "session_id_mismatch");
@@ -681,17 +760,13 @@ static enum cs_fastshake_rc on_server_hello(struct cs_fastshake *fs, const unsig
     }
     if (legacy < 0x0301 || legacy > 0x0303 || tls13_suite || share != NULL)
         return fall_back(fs, "server_hello_unexpected");
+    if (exts != NULL && !extensions_allowed(fs, IN_TLS12_SERVER_HELLO, exts, exts_len, 0, NULL))
+        return fall_back(fs, "unexpected_extension");
     /* RFC 8446 4.1.3: a TLS 1.3 client must refuse a downgrade sentinel. */
     if (memcmp(b + 2 + 24, "DOWNGRD", 7) == 0 && (b[2 + 31] == 0 || b[2 + 31] == 1))
         return fall_back(fs, "downgrade_sentinel");
-    if (legacy < 0x0303) {
-        /* Suites with AEAD or SHA-2 MACs need TLS 1.2. OpenSSL's list has
-         * them from AES-GCM/CCM/ChaCha/ARIA/Camellia-GCM and *_SHA256/384. */
-        const char *n = fs->suite_name;
-        if (strstr(n, "GCM") || strstr(n, "CCM") || strstr(n, "CHACHA") || strstr(n, "SHA256") ||
-            strstr(n, "SHA384"))
-            return fall_back(fs, "suite_needs_tls12");
-    }
+    if (legacy < suite->min_version)
+        return fall_back(fs, "suite_needs_tls12");
     fs->version = legacy;
     fs->state = ST_PLAIN;
     return CS_FASTSHAKE_NEED_MORE;
@@ -766,6 +841,7 @@ static enum cs_fastshake_rc on_handshake_bytes(struct cs_fastshake *fs, bool rec
         if (o + HS_HDR + body > fs->hs_len)
             break;
         size_t msg_len = HS_HDR + body;
+        const unsigned char *m = fs->hs + o + HS_HDR; /* the message's body */
         switch (fs->state) {
         case ST_HELLO:
             if (type != HT_SERVER_HELLO)
@@ -778,12 +854,20 @@ static enum cs_fastshake_rc on_handshake_bytes(struct cs_fastshake *fs, bool rec
             return on_certificate(fs, o, msg_len, false);
         case ST_ENCRYPTED:
             if (type == HT_EE && !fs->seen_ee) {
-                if (!extensions_ok(fs->hs + o + HS_HDR, body))
-                    return fall_back(fs, "encrypted_extensions_malformed");
+                if (!extensions_ok(m, body) || !extensions_allowed(fs, IN_EE, m, body, 0, NULL))
+                    return fall_back(fs, "encrypted_extensions_unexpected");
                 fs->seen_ee = true;
-            } else if (type == HT_CERT_REQUEST && fs->seen_ee) {
+            } else if (type == HT_CERT_REQUEST && fs->seen_ee && !fs->seen_cert_request) {
                 /* A request for our certificate: we have none to send, and
-                 * the server's own comes next. */
+                 * the server's own comes next. Empty context, then the
+                 * extensions, signature_algorithms among them (RFC 8446
+                 * 4.3.2). */
+                bool sigalgs = false;
+                if (body < 3 || m[0] != 0 || !extensions_ok(m + 1, body - 1) ||
+                    !extensions_allowed(fs, IN_CERT_REQUEST, m + 1, body - 1, 0x000d, &sigalgs) ||
+                    !sigalgs)
+                    return fall_back(fs, "certificate_request_unexpected");
+                fs->seen_cert_request = true;
             } else if (type == HT_CERTIFICATE && fs->seen_ee) {
                 return on_certificate(fs, o, msg_len, true);
             } else {

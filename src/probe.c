@@ -646,13 +646,12 @@ static void on_connect_done(struct conn *c, uint64_t now)
 
 static void on_timeout(struct conn *c)
 {
-    if (c->state == CONN_CONNECTING && c->fallback)
-        finish(c, CS_STATUS_TIMED_OUT_DOWNLOADING, "incomplete_handshake");
-    else if (c->state == CONN_CONNECTING)
+    /* A fallback connection exists because the server answered the first. */
+    if (c->state == CONN_CONNECTING && !c->fallback)
         finish(c, CS_STATUS_TIMED_OUT_CONNECTING, "connect_timeout");
     else
         finish(c, CS_STATUS_TIMED_OUT_DOWNLOADING,
-               c->bytes_in ? "incomplete_handshake" : "no_response");
+               c->bytes_in || c->fallback ? "incomplete_handshake" : "no_response");
 }
 
 /* ---- launching --------------------------------------------------------- */
@@ -743,11 +742,17 @@ static bool paused(const struct scanner *sc)
 }
 
 /* Whether another connection may start now. */
-static bool can_launch(struct scanner *sc, uint64_t now)
+/* Whether a connection may start as soon as --rate allows. */
+static bool room_to_launch(struct scanner *sc, uint64_t now)
 {
     busy_expire(sc, now);
     return sc->inflight < sc->opts->concurrency && sc->busy < MAX_BUSY_HANDSHAKES && !sc->blocked &&
-           sc->started < sc->plan->total && rate_slot(sc) <= now && !paused(sc);
+           sc->started < sc->plan->total && !paused(sc);
+}
+
+static bool can_launch(struct scanner *sc, uint64_t now)
+{
+    return room_to_launch(sc, now) && rate_slot(sc) <= now;
 }
 
 /* Starts connections up to the limits, at most a batch per turn of the loop
@@ -790,7 +795,9 @@ static int next_wait_ms(struct scanner *sc, uint64_t now)
      * may come just before epoll_wait and not interrupt it. */
     if (paused(sc) && now + PAUSE_POLL_MS * 1000 < wake)
         wake = now + PAUSE_POLL_MS * 1000;
-    if (sc->opts->rate && sc->started < sc->plan->total && !paused(sc) && rate_slot(sc) < wake)
+    /* The next --rate slot matters only when nothing else holds launching
+     * back (a slot already past would have the loop spin). */
+    if (sc->opts->rate && room_to_launch(sc, now) && rate_slot(sc) < wake)
         wake = rate_slot(sc);
     if (sc->cb->on_progress && sc->cb->progress_interval_ms && sc->next_progress_us < wake)
         wake = sc->next_progress_us;

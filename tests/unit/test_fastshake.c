@@ -376,17 +376,25 @@ static void test_hello_is_openssls_own(void **state)
     cs_fastshake_keys_free(&keys);
 }
 
-/* A TLS 1.2 ServerHello choosing ECDHE-ECDSA-AES128-GCM-SHA256 with one
- * extension of type ext (4 bytes, empty or with value 0). */
-static enum cs_fastshake_rc feed_tls12_hello(struct cs_fastshake_keys *keys, uint16_t ext,
+/* Feeds keys' fast path (SNI "localhost" sent) a TLS 1.2 ServerHello
+ * record whose extension block is exts (exts_len bytes, without the block's
+ * own length). Returns what it says; *reason the fallback reason or "". */
+static enum cs_fastshake_rc feed_tls12_hello(struct cs_fastshake_keys *keys,
+                                             const unsigned char *exts, size_t exts_len,
                                              const char **reason)
 {
-    unsigned char rec[5 + 4 + 2 + 32 + 1 + 2 + 1 + 2 + 5] = {0x16, 0x03, 0x03, 0x00, 4 + 45};
-    size_t o = 5;
+    unsigned char rec[5 + 4 + 2 + 32 + 1 + 2 + 1 + 2 + 1024];
+    size_t body = 2 + 32 + 1 + 2 + 1 + 2 + exts_len, o = 0;
+    assert_true(exts_len <= 1024);
+    rec[o++] = 0x16;
+    rec[o++] = 3;
+    rec[o++] = 3;
+    rec[o++] = (unsigned char)((4 + body) >> 8);
+    rec[o++] = (unsigned char)(4 + body);
     rec[o++] = 2;
     rec[o++] = 0;
-    rec[o++] = 0;
-    rec[o++] = 45;
+    rec[o++] = (unsigned char)(body >> 8);
+    rec[o++] = (unsigned char)body;
     rec[o++] = 3;
     rec[o++] = 3;
     memset(rec + o, 0x11, 32);
@@ -395,13 +403,10 @@ static enum cs_fastshake_rc feed_tls12_hello(struct cs_fastshake_keys *keys, uin
     rec[o++] = 0xc0;
     rec[o++] = 0x2b;
     rec[o++] = 0; /* compression */
-    rec[o++] = 0;
-    rec[o++] = 5;
-    rec[o++] = (unsigned char)(ext >> 8);
-    rec[o++] = (unsigned char)ext;
-    rec[o++] = 0;
-    rec[o++] = 1;
-    rec[o++] = 0;
+    rec[o++] = (unsigned char)(exts_len >> 8);
+    rec[o++] = (unsigned char)exts_len;
+    memcpy(rec + o, exts, exts_len);
+    o += exts_len;
     struct cs_fastshake *fs = cs_fastshake_new(keys, "localhost");
     enum cs_fastshake_rc rc = cs_fastshake_feed(fs, rec, o);
     static char why[64];
@@ -411,21 +416,125 @@ static enum cs_fastshake_rc feed_tls12_hello(struct cs_fastshake_keys *keys, uin
     return rc;
 }
 
-static void test_server_hello_extensions_must_be_offered(void **state)
+static struct cs_fastshake_keys *test_keys(void)
 {
-    (void)state;
     SSL_CTX *client = client_ctx();
     struct cs_fastshake_keys *keys;
     char err[256];
-    const char *reason;
     assert_int_equal(cs_fastshake_keys_new(client, &keys, err, sizeof(err)), CS_OK);
     SSL_CTX_free(client);
-    /* renegotiation_info: always accepted; ec_point_formats: offered. */
-    assert_int_equal(feed_tls12_hello(keys, 0xff01, &reason), CS_FASTSHAKE_NEED_MORE);
-    assert_int_equal(feed_tls12_hello(keys, 0x000b, &reason), CS_FASTSHAKE_NEED_MORE);
-    /* session_ticket was not offered (SSL_OP_NO_TICKET). */
-    assert_int_equal(feed_tls12_hello(keys, 0x0023, &reason), CS_FASTSHAKE_FALLBACK);
-    assert_string_equal(reason, "unsolicited_extension");
+    return keys;
+}
+
+/* Each extension of a TLS 1.2 ServerHello is accepted only as OpenSSL
+ * accepts it; anything else goes to OpenSSL, which names the error. */
+static void test_server_hello_extensions_as_openssl_takes_them(void **state)
+{
+    (void)state;
+    struct cs_fastshake_keys *keys = test_keys();
+    const char *reason;
+    static const struct {
+        const char *what;
+        unsigned char ext[8];
+        size_t len;
+        enum cs_fastshake_rc rc;
+        const char *reason;
+    } cases[] = {
+        {"renegotiation_info, empty", {0xff, 0x01, 0, 1, 0}, 5, CS_FASTSHAKE_NEED_MORE, ""},
+        {"renegotiation_info, not empty",
+         {0xff, 0x01, 0, 3, 2, 0xaa, 0xbb},
+         7,
+         CS_FASTSHAKE_FALLBACK,
+         "unexpected_extension"},
+        {"ec_point_formats, uncompressed", {0, 0x0b, 0, 2, 1, 0}, 6, CS_FASTSHAKE_NEED_MORE, ""},
+        {"ec_point_formats, empty list",
+         {0, 0x0b, 0, 1, 0},
+         5,
+         CS_FASTSHAKE_FALLBACK,
+         "unexpected_extension"},
+        {"ec_point_formats, list past its end",
+         {0, 0x0b, 0, 1, 5},
+         5,
+         CS_FASTSHAKE_FALLBACK,
+         "unexpected_extension"},
+        {"server_name, empty", {0, 0, 0, 0}, 4, CS_FASTSHAKE_NEED_MORE, ""},
+        {"server_name, not empty",
+         {0, 0, 0, 2, 0xaa, 0xbb},
+         6,
+         CS_FASTSHAKE_FALLBACK,
+         "unexpected_extension"},
+        {"extended_master_secret", {0, 0x17, 0, 0}, 4, CS_FASTSHAKE_NEED_MORE, ""},
+        {"extended_master_secret with a body",
+         {0, 0x17, 0, 1, 0},
+         5,
+         CS_FASTSHAKE_FALLBACK,
+         "unexpected_extension"},
+        /* session_ticket was not offered (SSL_OP_NO_TICKET). */
+        {"session_ticket", {0, 0x23, 0, 0}, 4, CS_FASTSHAKE_FALLBACK, "unsolicited_extension"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        enum cs_fastshake_rc rc = feed_tls12_hello(keys, cases[i].ext, cases[i].len, &reason);
+        if (rc != cases[i].rc || strcmp(reason, cases[i].reason) != 0)
+            fail_msg("%s: rc %d reason '%s', want %d '%s'", cases[i].what, rc, reason, cases[i].rc,
+                     cases[i].reason);
+    }
+
+    /* Hundreds of extensions: not parsed at length, OpenSSL decides. */
+    unsigned char many[4 * 200];
+    for (size_t i = 0; i < 200; i++) {
+        many[4 * i] = 0x40;
+        many[4 * i + 1] = (unsigned char)i;
+        many[4 * i + 2] = 0;
+        many[4 * i + 3] = 0;
+    }
+    assert_int_equal(feed_tls12_hello(keys, many, sizeof(many), &reason), CS_FASTSHAKE_FALLBACK);
+    assert_string_equal(reason, "server_hello_malformed");
+    cs_fastshake_keys_free(&keys);
+}
+
+/* TLS 1.3 messages after the ServerHello, in the clear (as decrypted). */
+static void test_tls13_messages_as_openssl_takes_them(void **state)
+{
+    (void)state;
+    struct cs_fastshake_keys *keys = test_keys();
+    static const unsigned char alpn_ee[] = {8, 0, 0, 11, 0, 9, 0, 0x10, 0, 5, 0, 3, 2, 'h', '2'};
+    static const unsigned char empty_ee[] = {8, 0, 0, 2, 0, 0};
+    static const unsigned char cert_request[] = {13, 0, 0, 11, 0, 0, 8, 0, 0x0d, 0, 4, 0, 2, 4, 3};
+    static const unsigned char no_sigalgs[] = {13, 0, 0, 3, 0, 0, 0};
+    static const unsigned char with_context[] = {13, 0,    0, 12, 1, 7, 0, 8,
+                                                 0,  0x0d, 0, 4,  0, 2, 4, 3};
+    static const struct {
+        const char *what;
+        const unsigned char *first, *second;
+        size_t first_len, second_len;
+        const char *reason;
+    } cases[] = {
+        {"ALPN not asked for", alpn_ee, NULL, sizeof(alpn_ee), 0,
+         "encrypted_extensions_unexpected"},
+        {"two CertificateRequests", empty_ee, cert_request, sizeof(empty_ee), sizeof(cert_request),
+         NULL},
+        {"CertificateRequest without signature_algorithms", empty_ee, no_sigalgs, sizeof(empty_ee),
+         sizeof(no_sigalgs), "certificate_request_unexpected"},
+        {"CertificateRequest with a context", empty_ee, with_context, sizeof(empty_ee),
+         sizeof(with_context), "certificate_request_unexpected"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct cs_fastshake *fs = cs_fastshake_new(keys, NULL);
+        enum cs_fastshake_rc rc =
+            cs_fastshake_feed_messages(fs, true, cases[i].first, cases[i].first_len);
+        if (cases[i].second != NULL && rc == CS_FASTSHAKE_NEED_MORE)
+            rc = cs_fastshake_feed_messages(fs, true, cases[i].second, cases[i].second_len);
+        if (cases[i].reason == NULL) { /* a good request; the second is one too many */
+            assert_int_equal(rc, CS_FASTSHAKE_NEED_MORE);
+            rc = cs_fastshake_feed_messages(fs, true, cases[i].second, cases[i].second_len);
+        }
+        if (rc != CS_FASTSHAKE_FALLBACK)
+            fail_msg("%s: rc %d, want a fallback", cases[i].what, rc);
+        const char *want = cases[i].reason ? cases[i].reason : "unexpected_message";
+        if (strcmp(cs_fastshake_reason(fs), want) != 0)
+            fail_msg("%s: reason '%s', want '%s'", cases[i].what, cs_fastshake_reason(fs), want);
+        cs_fastshake_free(&fs);
+    }
     cs_fastshake_keys_free(&keys);
 }
 
@@ -471,7 +580,8 @@ int main(void)
         cmocka_unit_test(test_tampered_record_falls_back),
         cmocka_unit_test(test_alert_falls_back),
         cmocka_unit_test(test_oversized_lengths_fall_back),
-        cmocka_unit_test(test_server_hello_extensions_must_be_offered),
+        cmocka_unit_test(test_server_hello_extensions_as_openssl_takes_them),
+        cmocka_unit_test(test_tls13_messages_as_openssl_takes_them),
         cmocka_unit_test(test_x509_cache_parses_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -78,10 +78,10 @@ static const struct section_info {
     bool named;  /* [name.NAME], any number; rows point into struct cs_remote_config */
     bool always; /* its defaults apply when the section is absent */
 } sections[NSECTIONS] = {
-    [SEC_SMTP] = {"smtp", false, false},          [SEC_SYSLOG] = {"syslog", false, false},
-    [SEC_OUTBOX] = {"outbox", false, true},       [SEC_CERTSWEEP] = {"certsweep", false, true},
-    [SEC_SERVE] = {"serve", false, true},
-    [SEC_TICKETING] = {"ticketing", true, false}, [SEC_WEBHOOK] = {"webhook", true, false},
+    [SEC_SMTP] = {"smtp", false, false},      [SEC_SYSLOG] = {"syslog", false, false},
+    [SEC_OUTBOX] = {"outbox", false, true},   [SEC_CERTSWEEP] = {"certsweep", false, true},
+    [SEC_SERVE] = {"serve", false, true},     [SEC_TICKETING] = {"ticketing", true, false},
+    [SEC_WEBHOOK] = {"webhook", true, false},
 };
 
 /* What `type` a named section can have. */
@@ -298,7 +298,16 @@ static const struct setting settings[] = {
     NROW(TK, T_SDP, "authtoken_file", K_SECRET_FILE, 0, 0, NULL, 0, A_AUTHTOKEN, authtoken,
          "a file whose first line is the token"),
     NROW(TK, T_SDP, "requester", K_TEXT, 1, 255, NULL, 0, A_NONE, requester, TEXT_EXPECT),
-    NROW(TK, T_SDP, "priority", K_TEXT, 1, 255, NULL, 0, A_NONE, priority, TEXT_EXPECT),
+    NROW(TK, T_SDP | T_JIRA, "priority", K_TEXT, 1, 255, NULL, 0, A_NONE, priority, TEXT_EXPECT),
+    /* ... and per severity of the event (ticket.h), for SDP and Jira. */
+    NROW(TK, T_SDP | T_JIRA, "priority_critical", K_TEXT, 1, 255, NULL, 0, A_NONE,
+         priority_by[CS_TICKET_CRITICAL], TEXT_EXPECT),
+    NROW(TK, T_SDP | T_JIRA, "priority_error", K_TEXT, 1, 255, NULL, 0, A_NONE,
+         priority_by[CS_TICKET_ERROR], TEXT_EXPECT),
+    NROW(TK, T_SDP | T_JIRA, "priority_warning", K_TEXT, 1, 255, NULL, 0, A_NONE,
+         priority_by[CS_TICKET_WARNING], TEXT_EXPECT),
+    NROW(TK, T_SDP | T_JIRA, "priority_info", K_TEXT, 1, 255, NULL, 0, A_NONE,
+         priority_by[CS_TICKET_INFO], TEXT_EXPECT),
     NROW(TK, T_SDP, "category", K_TEXT, 1, 255, NULL, 0, A_NONE, category, TEXT_EXPECT),
     NROW(TK, T_SDP, "technician_group", K_TEXT, 1, 255, NULL, 0, A_NONE, technician_group,
          TEXT_EXPECT),
@@ -315,6 +324,22 @@ static const struct setting settings[] = {
     NROW(TK, T_SNOW, "category", K_TEXT, 1, 255, NULL, 0, A_NONE, snow_category, TEXT_EXPECT),
     NROW(TK, T_SNOW, "urgency", K_NUMTEXT, 1, 3, NULL, 0, A_NONE, urgency, "1, 2 or 3"),
     NROW(TK, T_SNOW, "impact", K_NUMTEXT, 1, 3, NULL, 0, A_NONE, impact, "1, 2 or 3"),
+    NROW(TK, T_SNOW, "urgency_critical", K_NUMTEXT, 1, 3, NULL, 0, A_NONE,
+         urgency_by[CS_TICKET_CRITICAL], "1, 2 or 3"),
+    NROW(TK, T_SNOW, "urgency_error", K_NUMTEXT, 1, 3, NULL, 0, A_NONE, urgency_by[CS_TICKET_ERROR],
+         "1, 2 or 3"),
+    NROW(TK, T_SNOW, "urgency_warning", K_NUMTEXT, 1, 3, NULL, 0, A_NONE,
+         urgency_by[CS_TICKET_WARNING], "1, 2 or 3"),
+    NROW(TK, T_SNOW, "urgency_info", K_NUMTEXT, 1, 3, NULL, 0, A_NONE, urgency_by[CS_TICKET_INFO],
+         "1, 2 or 3"),
+    NROW(TK, T_SNOW, "impact_critical", K_NUMTEXT, 1, 3, NULL, 0, A_NONE,
+         impact_by[CS_TICKET_CRITICAL], "1, 2 or 3"),
+    NROW(TK, T_SNOW, "impact_error", K_NUMTEXT, 1, 3, NULL, 0, A_NONE, impact_by[CS_TICKET_ERROR],
+         "1, 2 or 3"),
+    NROW(TK, T_SNOW, "impact_warning", K_NUMTEXT, 1, 3, NULL, 0, A_NONE,
+         impact_by[CS_TICKET_WARNING], "1, 2 or 3"),
+    NROW(TK, T_SNOW, "impact_info", K_NUMTEXT, 1, 3, NULL, 0, A_NONE, impact_by[CS_TICKET_INFO],
+         "1, 2 or 3"),
     NROW(TK, T_SNOW, "table", K_NAME, 1, 80, "incident", 0, A_NONE, table,
          "a table name of 1 to 80 characters from A-Z, a-z, 0-9, _, . and -"),
     /* Jira: Cloud (email + API token) or Data Center (personal access token). */

@@ -97,6 +97,16 @@ struct cs_secret_source {
  * CERTSWEEP_<SECTION>_<NAME>_<KEY> in upper case with '.' and '-' as '_'
  * (CERTSWEEP_TICKETING_SDP_AUTHTOKEN).
  */
+/* The severities of a ticket event (ticket.h), in the order of the
+ * per-severity settings of a ticketing section. */
+enum cs_ticket_severity {
+    CS_TICKET_CRITICAL,
+    CS_TICKET_ERROR,
+    CS_TICKET_WARNING,
+    CS_TICKET_INFO,
+    CS_TICKET_SEVERITIES
+};
+
 struct cs_remote_config {
     char *channel; /* "ticketing.sdp", "webhook.oncall" */
     char *name;    /* "sdp", "oncall" */
@@ -116,6 +126,11 @@ struct cs_remote_config {
     char *password; /* secret */
     char *caller_id, *assignment_group, *urgency, *impact, *snow_category;
     char *table; /* default "incident" */
+    /* Per event severity (priority_critical = ..., urgency_error = ...):
+     * what replaces priority (ServiceDesk Plus, Jira) or urgency and impact
+     * (ServiceNow) for that severity; NULL: the section's own. */
+    char *priority_by[CS_TICKET_SEVERITIES];
+    char *urgency_by[CS_TICKET_SEVERITIES], *impact_by[CS_TICKET_SEVERITIES];
     /* Jira: Cloud (email + API token) or Data Center (personal access token). */
     char *email;
     char *api_token;           /* secret */
@@ -147,8 +162,8 @@ struct cs_remote_config {
 
 /* [serve]: `certsweep serve` (docs/service.md). */
 struct cs_serve_config {
-    char *listen;       /* default of --listen; NULL: 127.0.0.1:8080 */
-    char *tls_cert;     /* defaults of --tls-cert and --tls-key; NULL: none */
+    char *listen;   /* default of --listen; NULL: 127.0.0.1:8080 */
+    char *tls_cert; /* defaults of --tls-cert and --tls-key; NULL: none */
     char *tls_key;
     bool metrics_token; /* /metrics needs a token from loopback too (default no) */
 };

@@ -82,6 +82,16 @@ static enum cs_rc read_event(const cJSON *payload, struct event *ev, char *err, 
 
 /* ---- what the backends share --------------------------------------------- */
 
+const char *cs_ticket_by_severity(char *const by[CS_TICKET_SEVERITIES], const char *fallback,
+                                  const char *severity)
+{
+    static const char *const names[CS_TICKET_SEVERITIES] = {"critical", "error", "warning", "info"};
+    for (int i = 0; severity != NULL && i < CS_TICKET_SEVERITIES; i++)
+        if (strcmp(severity, names[i]) == 0)
+            return by[i] != NULL ? by[i] : fallback;
+    return fallback;
+}
+
 char *cs_ticket_strf(const char *fmt, ...)
 {
     va_list ap;

@@ -133,6 +133,12 @@ enum cs_rc cs_ticket_call(struct cs_http *http, const struct cs_remote_config *r
                           const struct cs_ticket_request *req, long *status, cJSON **answer,
                           unsigned *retry_after_s, char *err, size_t errlen);
 
+/* The value of a per-severity setting (by, e.g. rc->priority_by) for an
+ * event's severity ("critical", "error", "warning", "info"), else
+ * fallback (the section's own; may be NULL). */
+const char *cs_ticket_by_severity(char *const by[CS_TICKET_SEVERITIES], const char *fallback,
+                                  const char *severity);
+
 /* A string printf makes, which the caller frees; NULL when out of memory. */
 char *cs_ticket_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

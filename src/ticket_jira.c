@@ -259,6 +259,7 @@ static enum cs_rc jira_create(struct cs_http *http, const struct cs_remote_confi
     char label[sizeof(LABEL_PREFIX) + 2 * EVP_MAX_MD_SIZE];
     cJSON *body = cJSON_CreateObject(), *fields = NULL, *labels = NULL, *answer = NULL;
     char *summary = summary_of(subject);
+    const char *priority;
     long status;
     enum cs_rc result;
 
@@ -273,6 +274,9 @@ static enum cs_rc jira_create(struct cs_http *http, const struct cs_remote_confi
                                 rc->issuetype && rc->issuetype[0] ? rc->issuetype : "Task") ==
             NULL ||
         (labels = cJSON_AddArrayToObject(fields, "labels")) == NULL ||
+        ((priority = cs_ticket_by_severity(rc->priority_by, rc->priority, severity)) != NULL &&
+         cJSON_AddStringToObject(cJSON_AddObjectToObject(fields, "priority"), "name", priority) ==
+             NULL) ||
         !cJSON_AddItemToArray(labels, cJSON_CreateString("certsweep")) ||
         !cJSON_AddItemToArray(labels, cJSON_CreateString(label))) {
         result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");

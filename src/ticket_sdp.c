@@ -470,7 +470,8 @@ static enum cs_rc sdp_create(struct cs_http *http, const struct cs_remote_config
         cJSON_AddStringToObject(request, "subject", line) == NULL ||
         cJSON_AddStringToObject(request, "description", full) == NULL ||
         !add_named(request, "requester", rc->requester) ||
-        !add_named(request, "priority", rc->priority) ||
+        !add_named(request, "priority",
+                   cs_ticket_by_severity(rc->priority_by, rc->priority, severity)) ||
         !add_named(request, "category", rc->category) ||
         !add_named(request, "group", rc->technician_group)) {
         result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");

@@ -257,7 +257,9 @@ static enum cs_rc snow_create(struct cs_http *http, const struct cs_remote_confi
         !add_optional(body, "caller_id", rc->caller_id) ||
         !add_optional(body, "assignment_group", rc->assignment_group) ||
         !add_optional(body, "category", rc->snow_category) ||
-        !add_optional(body, "urgency", rc->urgency) || !add_optional(body, "impact", rc->impact)) {
+        !add_optional(body, "urgency",
+                      cs_ticket_by_severity(rc->urgency_by, rc->urgency, severity)) ||
+        !add_optional(body, "impact", cs_ticket_by_severity(rc->impact_by, rc->impact, severity))) {
         result = cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
         goto out;
     }

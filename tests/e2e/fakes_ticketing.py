@@ -847,7 +847,8 @@ class Jira(Fake):
         t = {"id": str(10000 + self.seq), "key": key, "project": self.project,
              "summary": fields["summary"], "description": fields.get("description", ""),
              "issuetype": fields.get("issuetype", {}).get("name", "Task"),
-             "labels": list(fields.get("labels", [])), "status": "To Do", "comments": []}
+             "labels": list(fields.get("labels", [])), "status": "To Do", "comments": [],
+             "priority": fields.get("priority", {}).get("name")}
         self.seq += 1
         self.tickets[key] = t
         return t
@@ -911,8 +912,11 @@ class Jira(Fake):
     def _create(self, data):
         _only_keys("body", data, ["fields"], ["fields"])
         f = data["fields"]
-        _only_keys("fields", f, ["project", "summary", "description", "issuetype", "labels"],
+        _only_keys("fields", f, ["project", "summary", "description", "issuetype", "labels",
+                                 "priority"],
                    ["project", "summary", "issuetype"])
+        if "priority" in f:
+            _named("priority", f["priority"])
         _only_keys("project", f["project"], ["key"], ["key"])
         if f["project"]["key"] != self.project:
             return 400, {"errorMessages": [], "errors": {"project": "valid project is required"}}

@@ -183,7 +183,7 @@ class SDP:
     def section(self, fake, **keys):
         s = {"type": "servicedeskplus", "url": fake.url, "authtoken": SDP_TOKEN,
              "requester": "Certificate Monitor", "priority": "High", "category": "Security",
-             "technician_group": "PKI"}
+             "technician_group": "PKI", "priority_critical": "Urgent"}
         s.update(keys)
         return s
 
@@ -236,7 +236,7 @@ class SNOW:
         s = {"type": "servicenow", "url": fake.url, "username": SNOW_USER,
              "password": SNOW_PASSWORD, "caller_id": "certsweep",
              "assignment_group": "PKI Operations", "category": "security", "urgency": "2",
-             "impact": "3"}
+             "impact": "3", "urgency_info": "3"}
         s.update(keys)
         return s
 
@@ -251,7 +251,8 @@ class SNOW:
         equal("caller_id", t["caller_id"], "certsweep")
         equal("assignment_group", t["assignment_group"], "PKI Operations")
         equal("category", t["category"], "security")
-        equal("urgency", t["urgency"], "2")
+        # test-channel's event is of severity info: urgency_info replaces urgency.
+        equal("urgency", t["urgency"], "3")
         equal("impact", t["impact"], "3")
         for req in fake.api_requests():
             equal("Authorization", req.header("authorization"),
@@ -289,7 +290,7 @@ class JIRA:
 
     def section(self, fake, **keys):
         s = {"type": "jira", "url": fake.url, "project": "OPS", "email": JIRA_EMAIL,
-             "api_token": JIRA_TOKEN}
+             "api_token": JIRA_TOKEN, "priority": "Medium", "priority_info": "Low"}
         s.update(keys)
         return s
 
@@ -299,6 +300,7 @@ class JIRA:
         equal("summary", t["summary"], SUBJECT)
         expect(description_of(conf, self.channel) in t["description"], repr(t["description"]))
         equal("issuetype", t["issuetype"], "Task")
+        equal("priority (priority_info)", t["priority"], "Low")
         equal("labels", t["labels"], ["certsweep", fakes.jira_label(key)])
         for req in fake.api_requests():
             equal("Authorization", req.header("authorization"),

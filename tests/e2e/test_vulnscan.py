@@ -126,6 +126,8 @@ def before(t):
                 f"[ticketing.snow]\ntype = servicenow\nurl = {t.snow.url}\n"
                 f"username = {SNOW_USER}\npassword = {SNOW_PASSWORD}\n"
                 "caller_id = certsweep\ntimeout = 5\n"
+                "urgency = 3\nimpact = 3\nurgency_critical = 1\nimpact_critical = 1\n"
+                "urgency_error = 2\n"
                 "[outbox]\nmax_attempts = 5\nretry_min = 1\nretry_max = 1\n")
     ports = ",".join(str(t.lab.ports[n]) for n in MEMBERS)
     ok("network", "add", NET, "--range", "127.0.0.1", "--ports", ports, "--sni", SNI,
@@ -191,6 +193,15 @@ def every_finding_opens_one_incident_in_the_seed_format(t):
                      "Scanned by: certsweep running at https://certsweep.example/"):
             expect(line in text, f"{name} {check_id}: {line!r} not in {text!r}")
         equal("state", inc["state"], "1")
+    # Urgency and impact follow the finding's severity (critical: 1 and 1,
+    # high: urgency_error 2, the rest the section's 3 and 3).
+    severity = {(name_of(r["port"]), r["check"]): r["severity"]
+                for r in t.first["new_findings"]["rows"]}
+    want = {"critical": ("1", "1"), "high": ("2", "3")}
+    for k, [inc] in found.items():
+        equal(f"{k} urgency and impact ({severity[k]})", (inc["urgency"], inc["impact"]),
+              want.get(severity[k], ("3", "3")))
+    expect("critical" in severity.values(), f"no critical finding to map: {severity}")
     no_bad_requests()
 
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "ticket.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -1136,6 +1137,20 @@ static void test_servicenow_urgency_and_impact_are_1_to_3(void **state)
                  "t.conf:6: [ticketing.sn] urgency: expected 1, 2 or 3, not '0'");
     expect_error(fx, parse_plus(fx, sn_ok, "impact = high"),
                  "t.conf:6: [ticketing.sn] impact: expected 1, 2 or 3, not 'high'");
+    expect_error(fx, parse_plus(fx, sn_ok, "urgency_critical = 4"),
+                 "t.conf:6: [ticketing.sn] urgency_critical: expected 1, 2 or 3, not '4'");
+}
+
+static void test_priority_per_severity(void **state)
+{
+    struct fixture *fx = *state;
+    expect_ok(fx, parse_plus(fx, sn_ok, "urgency = 3\nurgency_critical = 1\nimpact_error = 2"));
+    const struct cs_remote_config *r = &fx->cfg.remotes[0];
+    assert_string_equal(cs_ticket_by_severity(r->urgency_by, r->urgency, "critical"), "1");
+    assert_string_equal(cs_ticket_by_severity(r->urgency_by, r->urgency, "warning"), "3");
+    assert_string_equal(cs_ticket_by_severity(r->impact_by, r->impact, "error"), "2");
+    assert_null(cs_ticket_by_severity(r->impact_by, r->impact, "info"));
+    assert_string_equal(cs_ticket_by_severity(r->urgency_by, r->urgency, NULL), "3");
 }
 
 static void test_servicenow_table_is_a_name(void **state)
@@ -1371,12 +1386,15 @@ static void test_key_of_another_type_names_the_type_and_its_keys(void **state)
     struct fixture *fx = *state;
     expect_error(fx, parse_plus(fx, jira_ok, "caller_id = me"),
                  "t.conf:7: [ticketing.jira] 'caller_id' is not a key of type jira; its keys are "
-                 "type, url, ca_file, timeout, close_resolved, project, issuetype, "
+                 "type, url, ca_file, timeout, close_resolved, priority, priority_critical, "
+                 "priority_error, priority_warning, priority_info, project, issuetype, "
                  "done_transition, email, api_token, api_token_file, pat, pat_file");
     expect_error(fx, parse_plus(fx, sn_ok, "authtoken = x"),
                  "t.conf:6: [ticketing.sn] 'authtoken' is not a key of type servicenow; its keys "
                  "are type, url, ca_file, timeout, close_resolved, username, password, "
-                 "password_file, caller_id, assignment_group, category, urgency, impact, table, "
+                 "password_file, caller_id, assignment_group, category, urgency, impact, "
+                 "urgency_critical, urgency_error, urgency_warning, urgency_info, "
+                 "impact_critical, impact_error, impact_warning, impact_info, table, "
                  "oauth_client_id, oauth_client_secret, oauth_client_secret_file, "
                  "oauth_refresh_token, oauth_refresh_token_file, oauth_token_url");
 }
@@ -1959,6 +1977,7 @@ int main(void)
         fx_test(test_servicenow_basic_auth_and_defaults),
         fx_test(test_servicenow_fields),
         fx_test(test_servicenow_urgency_and_impact_are_1_to_3),
+        fx_test(test_priority_per_severity),
         fx_test(test_servicenow_table_is_a_name),
         fx_test(test_servicenow_oauth_token_url_defaults_to_the_instance),
         fx_test(test_jira_cloud_with_email_and_api_token),

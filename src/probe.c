@@ -328,17 +328,14 @@ static void watch(struct conn *c, int op, uint32_t events)
         CS_LOG(CS_LOG_WARN, CS_LOGC_PROBE, "epoll_ctl: %s", strerror(errno));
 }
 
-/* Sends the rest of the fast path's ClientHello. Returns false if the
- * connection was finished because the peer went away. */
-static bool flush_fast_output(struct conn *c)
+/* Sends what the socket takes of data[*sent..len), moving *sent. Returns
+ * false if the connection was finished because the peer went away. */
+static bool send_some(struct conn *c, const unsigned char *data, size_t len, size_t *sent)
 {
-    size_t len;
-    const unsigned char *hello = cs_fastshake_hello(c->fs, &len);
-
-    while (c->fs_sent < len) {
-        ssize_t n = send(c->fd, hello + c->fs_sent, len - c->fs_sent, MSG_NOSIGNAL);
+    while (*sent < len) {
+        ssize_t n = send(c->fd, data + *sent, len - *sent, MSG_NOSIGNAL);
         if (n >= 0) {
-            c->fs_sent += (size_t)n;
+            *sent += (size_t)n;
             continue;
         }
         if (errno == EINTR)
@@ -348,55 +345,50 @@ static bool flush_fast_output(struct conn *c)
         finish(c, CS_STATUS_BAD_SSL_HANDSHAKE,
                c->bytes_in ? "reset_during_handshake" : "reset_after_client_hello");
         return false;
-    }
-    bool want_write = c->fs_sent < len;
-    if (want_write != c->want_write) {
-        c->want_write = want_write;
-        watch(c, EPOLL_CTL_MOD, EPOLLIN | (want_write ? EPOLLOUT : 0));
     }
     return true;
 }
 
-/* Sends what OpenSSL wrote for the server. Returns false if the connection
- * was finished because the peer went away. */
+/* Watches for writability while something is left to send. */
+static void watch_writable(struct conn *c, bool want)
+{
+    if (want != c->want_write) {
+        c->want_write = want;
+        watch(c, EPOLL_CTL_MOD, EPOLLIN | (want ? EPOLLOUT : 0));
+    }
+}
+
+/* Sends what is left to send: the fast path's ClientHello, or what OpenSSL
+ * wrote for the server. Returns false if the connection was finished
+ * because the peer went away. */
 static bool flush_output(struct conn *c)
 {
-    if (c->fs != NULL)
-        return flush_fast_output(c);
+    if (c->fs != NULL) {
+        size_t len;
+        const unsigned char *hello = cs_fastshake_hello(c->fs, &len);
+        if (!send_some(c, hello, len, &c->fs_sent))
+            return false;
+        watch_writable(c, c->fs_sent < len);
+        return true;
+    }
     char *data;
     long pending = BIO_get_mem_data(c->net_out, &data);
-    long sent = 0;
+    size_t sent = 0;
 
-    while (sent < pending) {
-        ssize_t n = send(c->fd, data + sent, (size_t)(pending - sent), MSG_NOSIGNAL);
-        if (n >= 0) {
-            sent += n;
-            continue;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            break;
-        finish(c, CS_STATUS_BAD_SSL_HANDSHAKE,
-               c->bytes_in ? "reset_during_handshake" : "reset_after_client_hello");
+    if (!send_some(c, (const unsigned char *)data, (size_t)pending, &sent))
         return false;
-    }
-    if (sent == pending) {
+    if (sent == (size_t)pending) {
         (void)BIO_reset(c->net_out);
     } else {
         char discard[4096];
-        for (long left = sent; left > 0;) {
+        for (size_t left = sent; left > 0;) {
             int n = BIO_read(c->net_out, discard, left > 4096 ? 4096 : (int)left);
             if (n <= 0)
                 break;
-            left -= n;
+            left -= (size_t)n;
         }
     }
-    bool want_write = sent < pending;
-    if (want_write != c->want_write) {
-        c->want_write = want_write;
-        watch(c, EPOLL_CTL_MOD, EPOLLIN | (want_write ? EPOLLOUT : 0));
-    }
+    watch_writable(c, sent < (size_t)pending);
     return true;
 }
 
@@ -610,7 +602,7 @@ static void on_connected(struct conn *c, uint64_t now)
     if (sc->fs_keys != NULL && !c->fallback &&
         (c->fs = cs_fastshake_new(sc->fs_keys, c->ep.sni)) != NULL) {
         watch(c, EPOLL_CTL_MOD, EPOLLIN);
-        flush_fast_output(c);
+        flush_output(c);
         return;
     }
     c->ssl = SSL_new(sc->ctx);

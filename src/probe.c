@@ -452,6 +452,9 @@ static void fall_back_to_openssl(struct conn *c, const char *why)
     c->fallback = true;
     c->state = CONN_CONNECTING;
     busy_remove(c);
+    /* The socket just closed (with a reset: no TIME_WAIT) freed a
+     * descriptor and a local port, so running out of either here, which
+     * start_connect() would wait out, does not happen in practice. */
     c->fd = socket(c->ep.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0) {
         finish_connect_error(c, errno);
@@ -733,7 +736,6 @@ static bool paused(const struct scanner *sc)
     return sc->opts->pause != NULL && *sc->opts->pause;
 }
 
-/* Whether another connection may start now. */
 /* Whether a connection may start as soon as --rate allows. */
 static bool room_to_launch(struct scanner *sc, uint64_t now)
 {
@@ -742,6 +744,7 @@ static bool room_to_launch(struct scanner *sc, uint64_t now)
            sc->started < sc->plan->total && !paused(sc);
 }
 
+/* Whether another connection may start now. */
 static bool can_launch(struct scanner *sc, uint64_t now)
 {
     return room_to_launch(sc, now) && rate_slot(sc) <= now;

@@ -58,6 +58,18 @@ static void write_header(struct cs_output *out)
                 "NOT_AFTER", "SUBJECT_CN");
 }
 
+/* Whether -o PATH is written to a temporary file renamed over it at the
+ * end (so that a stopped scan never leaves half a report): only when PATH
+ * is absent or a regular file. A rename would put a regular file in place
+ * of /dev/null, a FIFO or a symlink, so those are written in place. */
+static bool write_by_rename(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT;
+    return S_ISREG(st.st_mode);
+}
+
 static enum cs_rc open_output(enum output_kind kind, enum cs_format format, const char *path,
                               struct cs_output **out, char *err, size_t errlen)
 {
@@ -74,6 +86,17 @@ static enum cs_rc open_output(enum output_kind kind, enum cs_format format, cons
     }
     if (path == NULL) {
         o->f = stdout;
+    } else if (!write_by_rename(path)) {
+        if ((o->path = strdup(path)) == NULL) {
+            cs_output_close(&o, false, NULL, 0);
+            return cs_fail(err, errlen, CS_ERR_NOMEM, "out of memory");
+        }
+        if ((o->f = fopen(path, "w")) == NULL) {
+            enum cs_rc rc =
+                cs_fail(err, errlen, CS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+            cs_output_close(&o, false, NULL, 0);
+            return rc;
+        }
     } else {
         size_t len = strlen(path) + sizeof(".tmp.XXXXXX");
         o->path = strdup(path);

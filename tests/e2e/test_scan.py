@@ -28,8 +28,10 @@ import os
 import re
 import socket
 import ssl
+import stat
 import subprocess
 import sys
+import threading
 import time
 
 # harness.py is found in this script's own directory, which Python puts
@@ -528,6 +530,33 @@ def output_file(t):
         r = only(parse_jsonl(f.read()), "the -o file")
     equal("status", r["status"], "certificate_found")
     expect('"status"' not in out.stdout, "records also went to stdout")
+
+
+@check
+def output_to_a_fifo_or_a_symlink_is_written_in_place(t):
+    """-o /dev/null, a FIFO or a symlink must stay what it is: the report is
+    not renamed over it (as it is over a regular file)."""
+    target = f"127.0.0.1:{t.lab.ports['tls13_rsa']}"
+    fifo = os.path.join(t.lab.dir, "out.fifo")
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo).read()), daemon=True)
+    reader.start()
+    out = certsweep("scan", "--format", "jsonl", "-o", fifo, target)
+    reader.join(10)
+    equal("exit status (FIFO)", out.returncode, 0)
+    expect(stat.S_ISFIFO(os.lstat(fifo).st_mode), f"{fifo} is no longer a FIFO")
+    equal("status read from the FIFO",
+          only(parse_jsonl(got[0] if got else ""), "the FIFO")["status"], "certificate_found")
+    real, link = os.path.join(t.lab.dir, "real.jsonl"), os.path.join(t.lab.dir, "link.jsonl")
+    open(real, "w").close()
+    os.symlink(real, link)
+    out = certsweep("scan", "--format", "jsonl", "-o", link, target)
+    equal("exit status (symlink)", out.returncode, 0)
+    expect(os.path.islink(link), f"{link} is no longer a symlink")
+    with open(real) as f:
+        equal("status in the link's target", only(parse_jsonl(f.read()), "the target")["status"],
+              "certificate_found")
 
 
 @check

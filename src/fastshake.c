@@ -471,7 +471,7 @@ static bool extension_ok(const struct cs_fastshake *fs, enum ext_context where, 
 }
 
 /* Whether every extension of the list p (extensions_ok) passes extension_ok;
- * *has_type (if asked) whether one of type want is there. */
+ * *has_want (if asked) whether one of type want is there. */
 static bool extensions_allowed(const struct cs_fastshake *fs, enum ext_context where,
                                const unsigned char *p, size_t len, unsigned want, bool *has_want)
 {

@@ -512,6 +512,33 @@ def job_report(t):
 
 
 @check
+def phone_sized_screen_does_not_scroll_sideways(t):
+    """At 390x844 (a phone) no page is wider than the screen: wide tables
+    scroll inside their own box."""
+    ready_for_browser()
+    desktop = (T.browser.width, T.browser.height)
+
+    def screen(width, height, mobile):
+        T.browser.width, T.browser.height = width, height   # screenshots follow
+        T.browser.call("Emulation.setDeviceMetricsOverride",
+                       {"width": width, "height": height, "deviceScaleFactor": 1,
+                        "mobile": mobile}, session=True)
+    screen(390, 844, True)
+    try:
+        for page in ("#/", "#/networks/edge", "#/changes", "#/certificates", "#/findings",
+                     f"#/jobs/{T.last_job}"):
+            go(page)
+            equal(f"{page} viewport width", js("window.innerWidth"), 390)
+            over = js("document.documentElement.scrollWidth - window.innerWidth")
+            expect(over <= 1, f"{page} is {over} px wider than a 390 px screen")
+            if page == "#/":
+                shot("phone")
+        clean("phone-sized pages")
+    finally:
+        screen(*desktop, False)
+
+
+@check
 def api_errors_are_shown(t):
     ready_for_browser()
     go("#/networks/no-such-network")

@@ -202,8 +202,10 @@ def before(t):
                   "expiry_days": 30, "auto_monitor": True}
         api_ok("POST", "/api/v1/networks", dict(common, name="web", ranges=["127.0.0.1"],
                ports=ports_of(WEB), description="lab web servers"), want=(201,))
+        # edge mails its reports, and the configuration has no [smtp]: its
+        # emails wait in the outbox.
         api_ok("POST", "/api/v1/networks", dict(common, name="edge", ranges=["127.0.0.1"],
-               ports=ports_of(EDGE)), want=(201,))
+               ports=ports_of(EDGE), alert_to=["pki@example.com"]), want=(201,))
         run_job("web", "discovery")
         run_job("edge", "discovery")
         T.lab.control("swap", SWAPPED, "fresh")
@@ -512,6 +514,26 @@ def job_report(t):
 
 
 @check
+def outbox_shows_what_waits(t):
+    ready_for_browser()
+    waiting = api_ok("GET", "/api/v1/outbox")["messages"]
+    expect(waiting, "the test's setup left nothing in the outbox")
+    go("#/outbox")
+    equal("outbox rows", rows("outbox"), len(waiting))
+    equal("states shown", sorted(texts("table[data-table='outbox'] .badge.state")),
+          sorted(m["state"] for m in waiting))
+    errors = texts("table[data-table='outbox'] .detail")
+    expect(any("[smtp]" in e for e in errors), f"no [smtp] error shown: {errors}")
+    expect(js("document.querySelector('#nav a.active').dataset.nav") == "outbox", "nav not marked")
+    shot("outbox")
+    js("document.body.dataset.ready = 'no'; document.getElementById('filter-sent').click(); true")
+    wait_ready("the outbox with sent messages")
+    everything = api_ok("GET", "/api/v1/outbox?all=true")["messages"]
+    equal("rows with sent messages", rows("outbox"), len(everything))
+    clean("outbox page")
+
+
+@check
 def phone_sized_screen_does_not_scroll_sideways(t):
     """At 390x844 (a phone) no page is wider than the screen: wide tables
     scroll inside their own box."""
@@ -526,7 +548,7 @@ def phone_sized_screen_does_not_scroll_sideways(t):
     screen(390, 844, True)
     try:
         for page in ("#/", "#/networks/edge", "#/changes", "#/certificates", "#/findings",
-                     f"#/jobs/{T.last_job}"):
+                     f"#/jobs/{T.last_job}", "#/outbox"):
             go(page)
             equal(f"{page} viewport width", js("window.innerWidth"), 390)
             over = js("document.documentElement.scrollWidth - window.innerWidth")

@@ -159,7 +159,8 @@
     timed_out_downloading: 'download timeout', connection_refused: 'refused', not_ssl: 'not TLS',
     bad_ssl_handshake: 'bad handshake', host_unreachable: 'unreachable', dns_failed: 'DNS failed',
   };
-  const STATE_CLASS = { running: 'b-info', done: 'b-ok', interrupted: 'b-warn', failed: 'b-bad' };
+  const STATE_CLASS = { running: 'b-info', done: 'b-ok', interrupted: 'b-warn', failed: 'b-bad',
+    pending: 'b-warn', sent: 'b-ok' };   /* jobs, and outbox messages */
   const SEV_CLASS = { critical: 'b-crit', high: 'b-bad', medium: 'b-orange', low: 'b-warn', info: 'b-info' };
   const sevRank = (s) => { const i = SEVERITIES.indexOf(s); return i < 0 ? SEVERITIES.length : i; };
 
@@ -1084,6 +1085,41 @@
       findingsTable(list, { id: 'findings', title: 'Findings', empty: everything.length ? 'No finding of this severity.' : 'No finding: run a vulnscan of a network.' }));
   }
 
+  /* The outbox: the notifications (emails, syslog, tickets, webhooks) not
+     delivered yet, or all of them. A failed one waits for `certsweep outbox
+     retry ID`; a pending one for its next attempt. */
+  async function pageOutbox(ctx) {
+    const all = ctx.query.get('all') === 'true';
+    const box = await api('/outbox' + (all ? '?all=true' : ''));
+    const messages = box.messages || [];
+    const sent = h('input', { type: 'checkbox', id: 'filter-sent', checked: all });
+    sent.addEventListener('change', () => { location.hash = '#/outbox' + (sent.checked ? '?all=true' : ''); });
+    const muted = (text) => h('span', { class: 'muted' }, text);
+    return h('div', { class: 'page page-outbox' },
+      pageHead('Outbox', { sub: all ? 'Every notification, oldest first.'
+        : 'Notifications not delivered yet, oldest first. A failed one waits for certsweep outbox retry ID.' }),
+      h('div', { class: 'panel' }, h('div', { class: 'panel-body filters' },
+        h('label', { class: 'inline', for: 'filter-sent' }, sent, 'include sent'))),
+      tablePanel('Messages', {
+        id: 'outbox', label: 'messages', sort: ['id', 'asc'], rows: messages,
+        empty: all ? 'No notification yet.' : 'Nothing waits: every notification was delivered.',
+        columns: [
+          { key: 'id', label: '#', num: true },
+          { key: 'state', label: 'State', cell: (m) => stateBadge(m.state) },
+          { key: 'channel', label: 'Channel', cell: (m) => h('span', { class: 'mono' }, m.channel) },
+          { key: 'kind', label: 'Kind' },
+          { key: 'summary', label: 'Summary', wrap: true },
+          { key: 'attempts', label: 'Attempts', num: true },
+          { key: 'next', label: 'Next attempt', value: (m) => (m.state === 'pending' ? m.next_attempt_at : null),
+            cell: (m) => (m.state === 'pending' ? when(m.next_attempt_at) : muted('—')) },
+          { key: 'last_error', label: 'Last error', wrap: true,
+            cell: (m) => (m.last_error ? h('span', { class: 'detail', title: m.last_error }, m.last_error) : muted('—')) },
+          { key: 'job', label: 'Job', num: true, value: (m) => m.job_id, cell: (m) => jobLink(m.job_id) },
+        ],
+        rowAttrs: (m) => ({ 'data-id': m.id, 'data-state': m.state }),
+      }));
+  }
+
   async function pageJob(ctx, id) {
     const j = await api('/jobs/' + id);
     /* Only a finished job has a report; asking for another's would be a
@@ -1151,6 +1187,7 @@
     [/^\/endpoints\/(\d+)$/, pageEndpoint, 'overview'],
     [/^\/findings$/, pageFindings, 'findings'],
     [/^\/jobs\/(\d+)$/, pageJob, 'overview'],
+    [/^\/outbox$/, pageOutbox, 'outbox'],
   ];
 
   function parseHash() {

@@ -1,5 +1,6 @@
 #include "fastshake.h"
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -24,6 +25,9 @@ enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23 };
 enum { HT_SERVER_HELLO = 2, HT_EE = 8, HT_CERTIFICATE = 11, HT_CERT_REQUEST = 13 };
 enum { EXT_KEY_SHARE = 0x0033, EXT_SUPPORTED_VERSIONS = 0x002b };
 #define GROUP_X25519 0x001d
+#define EXT_COOKIE 0x002c
+#define EXT_SUPPORTED_GROUPS 0x000a
+#define MAX_SHARE 133 /* an uncompressed P-521 point */
 
 /* The random of a HelloRetryRequest (RFC 8446 4.1.3). */
 static const unsigned char hrr_random[32] = {
@@ -31,6 +35,17 @@ static const unsigned char hrr_random[32] = {
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
 
 enum aead { AEAD_AES128GCM, AEAD_AES256GCM, AEAD_CHACHA, AEAD_COUNT };
+
+/* The groups a HelloRetryRequest may ask for instead of x25519, each with
+ * its static key of the scan, made the first time a server asks for it. */
+struct retry_group {
+    uint16_t id;
+    const char *type, *curve; /* EVP_PKEY_Q_keygen's arguments */
+    EVP_PKEY *priv;
+    unsigned char pub[MAX_SHARE]; /* as sent in key_share */
+    size_t pub_len;
+};
+#define RETRY_GROUPS 4
 
 struct suite_name {
     uint16_t id;
@@ -55,6 +70,10 @@ struct cs_fastshake_keys {
 
     EVP_PKEY *priv; /* the scan's static X25519 key */
     unsigned char pub[32];
+    struct retry_group retry[RETRY_GROUPS];
+    /* supported_groups of the hello: a retry may ask only for one of them. */
+    uint16_t groups[32];
+    size_t group_count;
     EVP_MD *sha256, *sha384;
     EVP_MD_CTX *md_ctx;
     EVP_CIPHER *cipher[AEAD_COUNT];
@@ -96,6 +115,16 @@ struct cs_fastshake {
 
     struct cert_ref *certs; /* into hs, once DONE */
     size_t cert_count;
+
+    /* After a HelloRetryRequest (RFC 8446 4.1.4): the second hello, sent
+     * with a share of the group asked for, and what the transcript needs. */
+    unsigned hellos; /* ClientHellos written: 1, or 2 after a retry */
+    const struct retry_group *retry;
+    uint16_t retry_suite;
+    unsigned char ch1_hash[MAX_HASH]; /* Hash(ClientHello1) under that suite's hash */
+    unsigned char *hrr;
+    size_t hrr_len;
+    bool seen_ccs;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -292,6 +321,10 @@ static bool parse_template(struct cs_fastshake_keys *k, const unsigned char *p, 
             *why = "unexpected_extension"; /* server_name, padding, pre_shared_key, early_data */
             return false;
         }
+        if (type == EXT_SUPPORTED_GROUPS && elen >= 2 && get16(body) == elen - 2) {
+            for (size_t g = 2; g + 2 <= elen && k->group_count < 32; g += 2)
+                k->groups[k->group_count++] = (uint16_t)get16(body + g);
+        }
         if (type == EXT_KEY_SHARE) {
             if (elen != 2 + 4 + 32 || get16(body) != 4 + 32 || get16(body + 2) != GROUP_X25519 ||
                 get16(body + 4) != 32) {
@@ -323,6 +356,13 @@ enum cs_rc cs_fastshake_keys_new(SSL_CTX *ctx, struct cs_fastshake_keys **out, c
     *out = NULL;
     if (k == NULL)
         goto fail;
+    static const struct retry_group retry[RETRY_GROUPS] = {
+        {0x0017, "EC", "P-256", NULL, {0}, 0},
+        {0x0018, "EC", "P-384", NULL, {0}, 0},
+        {0x0019, "EC", "P-521", NULL, {0}, 0},
+        {0x001e, "X448", NULL, NULL, {0}, 0},
+    };
+    memcpy(k->retry, retry, sizeof(retry));
     why = "cannot set up the crypto";
     k->priv = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
     k->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -378,6 +418,8 @@ void cs_fastshake_keys_free(struct cs_fastshake_keys **keys)
     free(k->body);
     free(k->exts);
     EVP_PKEY_free(k->priv);
+    for (int i = 0; i < RETRY_GROUPS; i++)
+        EVP_PKEY_free(k->retry[i].priv);
     EVP_MD_free(k->sha256);
     EVP_MD_free(k->sha384);
     EVP_MD_CTX_free(k->md_ctx);
@@ -544,6 +586,7 @@ struct cs_fastshake *cs_fastshake_new(struct cs_fastshake_keys *keys, const char
         p += sni_ext;
     }
     memcpy(p, keys->exts, keys->exts_len);
+    fs->hellos = 1;
     return fs;
 }
 
@@ -555,9 +598,15 @@ void cs_fastshake_free(struct cs_fastshake **fs)
     free((*fs)->rec);
     free((*fs)->hs);
     free((*fs)->certs);
+    free((*fs)->hrr);
     OPENSSL_cleanse((*fs)->key, sizeof((*fs)->key));
     free(*fs);
     *fs = NULL;
+}
+
+unsigned cs_fastshake_hellos(const struct cs_fastshake *fs)
+{
+    return fs->hellos;
 }
 
 const unsigned char *cs_fastshake_hello(const struct cs_fastshake *fs, size_t *len)
@@ -618,18 +667,183 @@ const unsigned char *cs_fastshake_cert(const struct cs_fastshake *fs, size_t i, 
     return fs->hs + fs->certs[i].off;
 }
 
+/* The hash of a TLS 1.3 suite, NULL for another. */
+static const EVP_MD *suite_md(const struct cs_fastshake_keys *k, uint16_t suite)
+{
+    return suite == 0x1302 ? k->sha384 : suite == 0x1301 || suite == 0x1303 ? k->sha256 : NULL;
+}
+
+/* ---- HelloRetryRequest ---------------------------------------------------- */
+
+/* The group id of a retry, with the scan's key for it (made on first use);
+ * NULL when the hello did not offer it or the fast path has no key type
+ * for it. */
+static const struct retry_group *retry_group(struct cs_fastshake_keys *k, uint16_t id)
+{
+    bool offered = false;
+    for (size_t i = 0; i < k->group_count; i++)
+        offered = offered || k->groups[i] == id;
+    for (int i = 0; offered && i < RETRY_GROUPS; i++) {
+        struct retry_group *g = &k->retry[i];
+        if (g->id != id)
+            continue;
+        if (g->priv == NULL) {
+            EVP_PKEY *priv = g->curve ? EVP_PKEY_Q_keygen(NULL, NULL, g->type, g->curve)
+                                      : EVP_PKEY_Q_keygen(NULL, NULL, g->type);
+            size_t n = 0;
+            if (priv == NULL ||
+                !EVP_PKEY_get_octet_string_param(priv, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, g->pub,
+                                                 sizeof(g->pub), &n) ||
+                n == 0) {
+                EVP_PKEY_free(priv);
+                ERR_clear_error();
+                return NULL;
+            }
+            g->priv = priv;
+            g->pub_len = n;
+        }
+        return g;
+    }
+    return NULL;
+}
+
+/* The second hello: the first with a share of g instead of the x25519 one
+ * and, when the server sent one, its cookie extension (RFC 8446 4.1.2). */
+static bool build_retry_hello(struct cs_fastshake *fs, const struct retry_group *g,
+                              const unsigned char *cookie, size_t cookie_len)
+{
+    size_t head = REC_HDR + HS_HDR + 2 + 32 + 1 + fs->keys->sid_len + fs->keys->body_len;
+    const unsigned char *ext = fs->hello + head + 2;
+    size_t ext_len = get16(fs->hello + head);
+    size_t cap = head + 2 + ext_len + g->pub_len + (cookie ? 4 + cookie_len : 0);
+    unsigned char *out = malloc(cap), *p;
+
+    if (out == NULL)
+        return false;
+    memcpy(out, fs->hello, head);
+    p = out + head + 2;
+    for (size_t o = 0; o + 4 <= ext_len; o += 4 + get16(ext + o + 2)) {
+        size_t elen = get16(ext + o + 2);
+        if (get16(ext + o) != EXT_KEY_SHARE) {
+            memcpy(p, ext + o, 4 + elen);
+            p += 4 + elen;
+            continue;
+        }
+        put16(p, EXT_KEY_SHARE);
+        put16(p + 2, 2 + 4 + g->pub_len);
+        put16(p + 4, 4 + g->pub_len);
+        put16(p + 6, g->id);
+        put16(p + 8, g->pub_len);
+        memcpy(p + 10, g->pub, g->pub_len);
+        p += 10 + g->pub_len;
+    }
+    if (cookie != NULL) {
+        put16(p, EXT_COOKIE);
+        put16(p + 2, cookie_len);
+        memcpy(p + 4, cookie, cookie_len);
+        p += 4 + cookie_len;
+    }
+    size_t total = (size_t)(p - out);
+    if (total - REC_HDR - HS_HDR > MAX_PLAIN - HS_HDR) {
+        free(out);
+        return false;
+    }
+    put16(out + head, total - head - 2);
+    put24(out + REC_HDR + 1, total - REC_HDR - HS_HDR);
+    put16(out + 3, total - REC_HDR);
+    free(fs->hello);
+    fs->hello = out;
+    fs->hello_len = total;
+    return true;
+}
+
+/*
+ * A HelloRetryRequest (RFC 8446 4.1.4): the server wants a share of another
+ * group, one the hello offered. The fast path writes the second hello and
+ * reads the server's answer to it as a ServerHello; anything it does not
+ * expect of a retry (another extension, a second retry, data after it in
+ * its record) falls back.
+ */
+static enum cs_fastshake_rc on_hello_retry(struct cs_fastshake *fs, const unsigned char *msg,
+                                           size_t msg_len, bool more_after)
+{
+    struct cs_fastshake_keys *k = fs->keys;
+    const unsigned char *b = msg + HS_HDR, *cookie = NULL;
+    size_t len = msg_len - HS_HDR, o = 2 + 32, cookie_len = 0;
+    uint16_t group = 0, version = 0;
+
+    if (fs->retry != NULL)
+        return fall_back(fs, "second_hello_retry_request");
+    size_t sid_len = b[o++];
+    if (more_after || get16(b) != 0x0303 || sid_len != k->sid_len || o + sid_len + 3 + 2 > len ||
+        memcmp(b + o, fs->hello + REC_HDR + HS_HDR + 2 + 32 + 1, sid_len) != 0)
+        return fall_back(fs, "hello_retry_request");
+    o += sid_len;
+    uint16_t suite = (uint16_t)get16(b + o);
+    const EVP_MD *md = suite_md(k, suite);
+    if (md == NULL || offered_suite(k, suite) == NULL || b[o + 2] != 0)
+        return fall_back(fs, "hello_retry_request");
+    o += 3;
+    if (!extensions_ok(b + o, len - o))
+        return fall_back(fs, "hello_retry_request");
+    for (size_t e = o + 2; e < len; e += 4 + get16(b + e + 2)) {
+        unsigned type = get16(b + e);
+        size_t elen = get16(b + e + 2);
+        const unsigned char *body = b + e + 4;
+        if (type == EXT_SUPPORTED_VERSIONS && elen == 2) {
+            version = (uint16_t)get16(body);
+        } else if (type == EXT_KEY_SHARE && elen == 2) {
+            group = (uint16_t)get16(body);
+        } else if (type == EXT_COOKIE && elen > 2 && get16(body) == elen - 2) {
+            cookie = body;
+            cookie_len = elen;
+        } else {
+            return fall_back(fs, "hello_retry_request");
+        }
+    }
+    const struct retry_group *g = version == 0x0304 ? retry_group(k, group) : NULL;
+    unsigned int n;
+    if (g == NULL)
+        return fall_back(fs, "hello_retry_request");
+    if (!EVP_Digest(fs->hello + REC_HDR, fs->hello_len - REC_HDR, fs->ch1_hash, &n, md, NULL) ||
+        (fs->hrr = malloc(msg_len)) == NULL || !build_retry_hello(fs, g, cookie, cookie_len))
+        return fall_back(fs, "hello_retry_request");
+    memcpy(fs->hrr, msg, msg_len);
+    fs->hrr_len = msg_len;
+    fs->retry = g;
+    fs->retry_suite = suite;
+    fs->hellos = 2;
+    return CS_FASTSHAKE_NEED_MORE;
+}
+
 /* ---- ServerHello --------------------------------------------------------- */
 
-/* Computes the server handshake traffic keys from the server's x25519
- * share and the transcript ClientHello..ServerHello. */
-static bool tls13_keys(struct cs_fastshake *fs, const unsigned char *share,
+/* The server's public share as a key that derives with priv. */
+static EVP_PKEY *peer_key(EVP_PKEY *priv, const char *raw_type, const unsigned char *share,
+                          size_t len)
+{
+    if (raw_type != NULL)
+        return EVP_PKEY_new_raw_public_key_ex(NULL, raw_type, NULL, share, len);
+    EVP_PKEY *peer = EVP_PKEY_new();
+    if (peer == NULL || !EVP_PKEY_copy_parameters(peer, priv) ||
+        !EVP_PKEY_set1_encoded_public_key(peer, share, len)) {
+        EVP_PKEY_free(peer);
+        return NULL;
+    }
+    return peer;
+}
+
+/* Computes the server handshake traffic keys from the server's share (of
+ * x25519, or of the group a retry asked for) and the transcript
+ * ClientHello..ServerHello (RFC 8446 4.4.1 for the retry's). */
+static bool tls13_keys(struct cs_fastshake *fs, const unsigned char *share, size_t share_len,
                        const unsigned char *sh_msg, size_t sh_len)
 {
     struct cs_fastshake_keys *k = fs->keys;
     const EVP_MD *md;
     const unsigned char *derived;
     enum aead aead;
-    unsigned char shared[32], hs_secret[MAX_HASH], traffic[MAX_HASH], th[MAX_HASH];
+    unsigned char shared[MAX_SHARE], hs_secret[MAX_HASH], traffic[MAX_HASH], th[MAX_HASH];
     size_t shared_len = sizeof(shared);
     unsigned int th_len;
     bool ok = false;
@@ -649,17 +863,26 @@ static bool tls13_keys(struct cs_fastshake *fs, const unsigned char *share,
     }
     size_t hl = (size_t)EVP_MD_get_size(md);
 
-    EVP_PKEY *peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, share, 32);
-    EVP_PKEY_CTX *pctx = peer ? EVP_PKEY_CTX_new_from_pkey(NULL, k->priv, NULL) : NULL;
+    EVP_PKEY *priv = fs->retry ? fs->retry->priv : k->priv;
+    const char *raw = fs->retry == NULL          ? "X25519"
+                      : fs->retry->curve == NULL ? fs->retry->type
+                                                 : NULL;
+    EVP_PKEY *peer = peer_key(priv, raw, share, share_len);
+    EVP_PKEY_CTX *pctx = peer ? EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL) : NULL;
     if (pctx == NULL || EVP_PKEY_derive_init(pctx) <= 0 ||
-        EVP_PKEY_derive_set_peer_ex(pctx, peer, 0) <= 0 ||
-        EVP_PKEY_derive(pctx, shared, &shared_len) <= 0 || shared_len != 32)
+        EVP_PKEY_derive_set_peer_ex(pctx, peer, raw == NULL) <= 0 ||
+        EVP_PKEY_derive(pctx, shared, &shared_len) <= 0 || shared_len == 0)
         goto out;
+    /* After a retry the first hello is replaced by message_hash(254). */
+    unsigned char synthetic[HS_HDR] = {254, 0, 0, (unsigned char)hl};
     if (!EVP_DigestInit_ex(k->md_ctx, md, NULL) ||
+        (fs->retry != NULL && (!EVP_DigestUpdate(k->md_ctx, synthetic, HS_HDR) ||
+                               !EVP_DigestUpdate(k->md_ctx, fs->ch1_hash, hl) ||
+                               !EVP_DigestUpdate(k->md_ctx, fs->hrr, fs->hrr_len))) ||
         !EVP_DigestUpdate(k->md_ctx, fs->hello + REC_HDR, fs->hello_len - REC_HDR) ||
         !EVP_DigestUpdate(k->md_ctx, sh_msg, sh_len) || !EVP_DigestFinal_ex(k->md_ctx, th, &th_len))
         goto out;
-    if (!hmac(k, md, derived, hl, shared, 32, NULL, 0, hs_secret) ||
+    if (!hmac(k, md, derived, hl, shared, shared_len, NULL, 0, hs_secret) ||
         !expand_label(k, md, hs_secret, "s hs traffic", th, hl, traffic, hl) ||
         !expand_label(k, md, traffic, "key", NULL, 0, fs->key, fs->key_len) ||
         !expand_label(k, md, traffic, "iv", NULL, 0, fs->iv, 12))
@@ -689,7 +912,10 @@ static enum cs_fastshake_rc on_server_hello(struct cs_fastshake *fs, const unsig
         return fall_back(fs, "server_hello_malformed");
     uint16_t legacy = (uint16_t)get16(b);
     if (memcmp(b + 2, hrr_random, 32) == 0)
-        return fall_back(fs, "hello_retry_request");
+        return on_hello_retry(fs, msg, msg_len, more_after);
+    /* The share the answer must carry: x25519's, or the retry's group. */
+    uint16_t want_group = fs->retry ? fs->retry->id : GROUP_X25519;
+    size_t share_len = fs->retry ? fs->retry->pub_len : 32;
     o = 2 + 32;
     size_t sid_len = b[o++];
     if (sid_len > 32 || o + sid_len + 3 > len)
@@ -723,8 +949,10 @@ static enum cs_fastshake_rc on_server_hello(struct cs_fastshake *fs, const unsig
                 selected = (uint16_t)get16(e);
                 seen_sv = true;
             } else if (type == EXT_KEY_SHARE) {
-                if (elen != 4 + 32 || get16(e) != GROUP_X25519 || get16(e + 2) != 32 || seen_ks)
-                    return fall_back(fs, "key_share_not_x25519");
+                if (elen != 4 + share_len || get16(e) != want_group || get16(e + 2) != share_len ||
+                    seen_ks)
+                    return fall_back(fs,
+                                     fs->retry ? "key_share_not_asked" : "key_share_not_x25519");
                 share = e + 4;
                 seen_ks = true;
             }
@@ -741,7 +969,8 @@ static enum cs_fastshake_rc on_server_hello(struct cs_fastshake *fs, const unsig
 
     if (selected != 0) {
         /* Only TLS 1.3 is negotiated through supported_versions. */
-        if (selected != 0x0304 || legacy != 0x0303 || !tls13_suite || share == NULL)
+        if (selected != 0x0304 || legacy != 0x0303 || !tls13_suite || share == NULL ||
+            (fs->retry != NULL && fs->suite != fs->retry_suite))
             return fall_back(fs, "server_hello_unexpected");
         if (!extensions_allowed(fs, IN_TLS13_SERVER_HELLO, exts, exts_len, 0, NULL))
             return fall_back(fs, "unexpected_extension");
@@ -753,12 +982,12 @@ static enum cs_fastshake_rc on_server_hello(struct cs_fastshake *fs, const unsig
         if (more_after)
             return fall_back(fs, "data_after_server_hello");
         fs->version = 0x0304;
-        if (!tls13_keys(fs, share, msg, msg_len))
+        if (!tls13_keys(fs, share, share_len, msg, msg_len))
             return fall_back(fs, "key_exchange");
         fs->state = ST_ENCRYPTED;
         return CS_FASTSHAKE_NEED_MORE;
     }
-    if (legacy < 0x0301 || legacy > 0x0303 || tls13_suite || share != NULL)
+    if (legacy < 0x0301 || legacy > 0x0303 || tls13_suite || share != NULL || fs->retry != NULL)
         return fall_back(fs, "server_hello_unexpected");
     if (exts != NULL && !extensions_allowed(fs, IN_TLS12_SERVER_HELLO, exts, exts_len, 0, NULL))
         return fall_back(fs, "unexpected_extension");
@@ -946,9 +1175,12 @@ static enum cs_fastshake_rc on_record(struct cs_fastshake *fs)
     if (fs->state == ST_ENCRYPTED) {
         /* A compatibility ChangeCipherSpec (RFC 8446 D.4) comes before
          * the first encrypted record. */
-        if (type == CT_CCS)
-            return len == 1 && body[0] == 1 && fs->seq == 0 ? CS_FASTSHAKE_NEED_MORE
-                                                            : fall_back(fs, "bad_ccs");
+        if (type == CT_CCS) {
+            if (len != 1 || body[0] != 1 || fs->seq != 0 || fs->seen_ccs)
+                return fall_back(fs, "bad_ccs");
+            fs->seen_ccs = true;
+            return CS_FASTSHAKE_NEED_MORE;
+        }
         if (type != CT_APPDATA || get16(fs->rec + 1) != 0x0303)
             return fall_back(fs, "unexpected_record");
         size_t plain;
@@ -958,6 +1190,12 @@ static enum cs_fastshake_rc on_record(struct cs_fastshake *fs)
         if (inner != CT_HANDSHAKE)
             return fall_back(fs, inner == CT_ALERT ? "alert" : "unexpected_record");
         return add_handshake(fs, body, plain, true);
+    }
+    /* The compatibility ChangeCipherSpec may also follow a retry request. */
+    if (type == CT_CCS && fs->state == ST_HELLO && fs->retry != NULL && !fs->seen_ccs && len == 1 &&
+        body[0] == 1) {
+        fs->seen_ccs = true;
+        return CS_FASTSHAKE_NEED_MORE;
     }
     if (type != CT_HANDSHAKE)
         return fall_back(fs, "unexpected_record");

@@ -6,15 +6,20 @@
  * the chain as DER blobs, in the order sent) or FALLBACK (a reason).
  *
  *   ClientHello --> ServerHello --TLS <= 1.2--> Certificate (plaintext) --> DONE
- *                        |
- *                        +--TLS 1.3--> X25519 with the scan's static key,
+ *       ^                |
+ *       |                +--TLS 1.3--> X25519 with the scan's static key,
  *                                      key schedule to the server handshake
  *                                      traffic secret, decrypt records:
  *                                      EncryptedExtensions, [CertificateRequest],
  *                                      Certificate --> DONE
  *
- * Anything else (HelloRetryRequest, an alert, a suite or group not
- * offered, an oversized or malformed message) is FALLBACK: the engine then
+ * A HelloRetryRequest for another group the hello offered (P-256, P-384,
+ * P-521, X448) gets a second ClientHello with a share of it (the scan's
+ * static key of that group), written by the state machine for the engine
+ * to send (cs_fastshake_hellos()); the answer is then read as above.
+ *
+ * Anything else (an alert, a suite or group not offered, a second retry,
+ * an oversized or malformed message) is FALLBACK: the engine then
  * does what it always did, with OpenSSL on a new connection, so every
  * status and reason of a failed handshake comes from one place.
  *
@@ -68,6 +73,10 @@ void cs_fastshake_free(struct cs_fastshake **fs);
 
 /* The ClientHello record to send, owned by fs. */
 const unsigned char *cs_fastshake_hello(const struct cs_fastshake *fs, size_t *len);
+
+/* How many ClientHellos fs has written: 1, then 2 after a HelloRetryRequest.
+ * When it grows, send cs_fastshake_hello() (the new one) whole. */
+unsigned cs_fastshake_hellos(const struct cs_fastshake *fs);
 
 enum cs_fastshake_rc {
     CS_FASTSHAKE_NEED_MORE, /* feed more bytes */

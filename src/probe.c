@@ -59,6 +59,7 @@ struct conn {
     /* The fast path (fastshake.h), tried first on each endpoint. */
     struct cs_fastshake *fs;
     size_t fs_sent;                     /* bytes of its ClientHello sent */
+    unsigned fs_hellos;                 /* ClientHellos it has written (2 after a retry) */
     bool fallback;                      /* this is the second connection, for OpenSSL */
     const char *fs_version, *fs_cipher; /* what the fast path negotiated */
     /* In the scanner's list of fresh handshakes (see MAX_BUSY_HANDSHAKES). */
@@ -445,6 +446,7 @@ static void fall_back_to_openssl(struct conn *c, const char *why)
     c->chain = NULL;
     c->fs_version = c->fs_cipher = NULL;
     c->fs_sent = 0;
+    c->fs_hellos = 0;
     c->want_write = false;
     c->sniffed = false;
     c->head_len = 0;
@@ -504,6 +506,12 @@ static bool feed_fast(struct conn *c, const unsigned char *buf, size_t len)
 {
     switch (cs_fastshake_feed(c->fs, buf, len)) {
     case CS_FASTSHAKE_NEED_MORE:
+        /* A HelloRetryRequest: the second hello goes out whole. */
+        if (cs_fastshake_hellos(c->fs) != c->fs_hellos) {
+            c->fs_hellos = cs_fastshake_hellos(c->fs);
+            c->fs_sent = 0;
+            return flush_output(c);
+        }
         return true;
     case CS_FASTSHAKE_DONE:
         if (!fast_chain(c)) {
@@ -604,6 +612,7 @@ static void on_connected(struct conn *c, uint64_t now)
                          now + (uint64_t)sc->opts->download_timeout_ms * 1000);
     if (sc->fs_keys != NULL && !c->fallback &&
         (c->fs = cs_fastshake_new(sc->fs_keys, c->ep.sni)) != NULL) {
+        c->fs_hellos = 1;
         watch(c, EPOLL_CTL_MOD, EPOLLIN);
         flush_output(c);
         return;

@@ -15,8 +15,11 @@ traffic stays on loopback.
 import json
 import os
 import re
+import socket
+import ssl
 import subprocess
 import sys
+import threading
 
 import harness
 from harness import CERTSWEEP, VERBOSE, Context, Fail, check, expect
@@ -114,6 +117,56 @@ def openssl_engine_does_no_fast_handshake(t):
     engine, done, fallbacks = counters(t.slow_log)
     expect(engine == "openssl" and done == 0 and fallbacks == 0,
            f"engine {engine!r}, {done} fast, {fallbacks} fallbacks")
+
+
+def retry_server(t):
+    """A TLS 1.3 server that takes P-256 shares only: it answers the
+    x25519 share of a hello with a HelloRetryRequest. Returns its port."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.set_ecdh_curve("prime256v1")
+    ctx.load_cert_chain(os.path.join(t.lab.certs, "ec.chain.pem"),
+                        os.path.join(t.lab.certs, "ec.key"))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+
+    def serve():
+        while True:
+            conn, _ = listener.accept()
+            conn.settimeout(5)
+            try:
+                with ctx.wrap_socket(conn, server_side=True) as c:
+                    c.recv(1)
+            except (OSError, ssl.SSLError):
+                pass
+    threading.Thread(target=serve, daemon=True).start()
+    return listener.getsockname()[1]
+
+
+@check
+def hello_retry_request_is_answered_without_openssl(t):
+    port = retry_server(t)
+    found = {}
+    for engine in (None, "openssl"):
+        env = dict(os.environ)
+        env.pop("CERTSWEEP_ENGINE", None)
+        if engine:
+            env["CERTSWEEP_ENGINE"] = engine
+        args = ["scan", "-v", "--format", "jsonl", f"127.0.0.1:{port}"]
+        p = harness.finish(harness.start_in_group([CERTSWEEP, *args], env=env,
+                                                  stdout=subprocess.PIPE,
+                                                  stderr=subprocess.PIPE), args, 20)
+        expect(p.returncode == 0, f"exit {p.returncode}: {p.stderr.strip()[:300]}")
+        found[engine] = json.loads(p.stdout)
+        if engine is None:
+            name, done, fallbacks = counters(p.stderr)
+            expect(done == 1 and fallbacks == 0,
+                   f"{done} fast handshakes, {fallbacks} fallbacks for the retry server")
+    expect(summary(found[None]) == summary(found["openssl"]),
+           f"fast {summary(found[None])} openssl {summary(found['openssl'])}")
+    expect(found[None]["status"] == "certificate_found" and found[None]["tls_version"] == "TLSv1.3",
+           f"the retry server gave {summary(found[None])}")
 
 
 def main():

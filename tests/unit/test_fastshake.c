@@ -136,6 +136,8 @@ static void run_against(struct run *r, SSL_CTX *server, size_t step,
     }
 }
 
+static struct cs_fastshake_keys *test_keys(void);
+
 static void run_free(struct run *r)
 {
     cs_fastshake_free(&r->fs);
@@ -239,13 +241,73 @@ static void test_tls10_plaintext_certificate(void **state)
     server_free(&s);
 }
 
-static void test_hello_retry_request_falls_back(void **state)
+/* What a server of ctx, in the middle of one handshake (ssl), answers to
+ * bytes; malloc'd. */
+static unsigned char *server_step(SSL *ssl, const unsigned char *in, size_t in_len, size_t *len)
+{
+    assert_int_equal(BIO_write(SSL_get_rbio(ssl), in, (int)in_len), (int)in_len);
+    (void)SSL_do_handshake(ssl);
+    char *data;
+    long n = BIO_get_mem_data(SSL_get_wbio(ssl), &data);
+    assert_true(n > 0);
+    unsigned char *copy = malloc((size_t)n);
+    assert_non_null(copy);
+    memcpy(copy, data, (size_t)n);
+    (void)BIO_reset(SSL_get_wbio(ssl));
+    *len = (size_t)n;
+    return copy;
+}
+
+/* A server that wants another group than x25519 sends a HelloRetryRequest;
+ * the fast path writes a second hello with a share of that group and reads
+ * the chain from the answer, for each group it has a key type for. */
+static void test_hello_retry_request_is_answered(void **state)
+{
+    (void)state;
+    static const char *const groups[] = {"P-256", "P-384", "P-521", "X448"};
+    struct server s;
+    server_init(&s, "EC", TLS1_3_VERSION);
+    struct cs_fastshake_keys *keys = test_keys();
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+        assert_true(SSL_CTX_set1_groups_list(s.ctx, groups[i]));
+        SSL *ssl = SSL_new(s.ctx);
+        BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
+        assert_non_null(ssl);
+        BIO_set_mem_eof_return(in, -1);
+        SSL_set_bio(ssl, in, out);
+        SSL_set_accept_state(ssl);
+        struct cs_fastshake *fs = cs_fastshake_new(keys, "localhost");
+        size_t hello_len, answer_len;
+        const unsigned char *hello = cs_fastshake_hello(fs, &hello_len);
+        unsigned char *answer = server_step(ssl, hello, hello_len, &answer_len);
+        assert_int_equal(cs_fastshake_feed(fs, answer, answer_len), CS_FASTSHAKE_NEED_MORE);
+        free(answer);
+        if (cs_fastshake_hellos(fs) != 2)
+            fail_msg("%s: no second hello", groups[i]);
+        hello = cs_fastshake_hello(fs, &hello_len);
+        answer = server_step(ssl, hello, hello_len, &answer_len);
+        enum cs_fastshake_rc rc = cs_fastshake_feed(fs, answer, answer_len);
+        if (rc != CS_FASTSHAKE_DONE)
+            fail_msg("%s: rc %d (%s)", groups[i], rc, cs_fastshake_reason(fs));
+        assert_string_equal(cs_fastshake_version_name(fs), "TLSv1.3");
+        assert_chain_is(fs, s.cert);
+        free(answer);
+        cs_fastshake_free(&fs);
+        SSL_free(ssl);
+    }
+    cs_fastshake_keys_free(&keys);
+    server_free(&s);
+}
+
+/* A retry for a group the fast path has no key type for (finite-field
+ * Diffie-Hellman, which OpenSSL's hello offers) falls back. */
+static void test_hello_retry_request_for_ffdhe_falls_back(void **state)
 {
     (void)state;
     struct server s;
     struct run r = {0};
     server_init(&s, "EC", TLS1_3_VERSION);
-    assert_true(SSL_CTX_set1_groups_list(s.ctx, "P-256"));
+    assert_true(SSL_CTX_set1_groups_list(s.ctx, "ffdhe2048"));
     run_against(&r, s.ctx, 0, NULL);
     assert_int_equal(r.rc, CS_FASTSHAKE_FALLBACK);
     assert_string_equal(cs_fastshake_reason(r.fs), "hello_retry_request");
@@ -576,7 +638,8 @@ int main(void)
         cmocka_unit_test(test_tls13_certificate_request_is_stepped_over),
         cmocka_unit_test(test_tls12_plaintext_certificate),
         cmocka_unit_test(test_tls10_plaintext_certificate),
-        cmocka_unit_test(test_hello_retry_request_falls_back),
+        cmocka_unit_test(test_hello_retry_request_is_answered),
+        cmocka_unit_test(test_hello_retry_request_for_ffdhe_falls_back),
         cmocka_unit_test(test_tampered_record_falls_back),
         cmocka_unit_test(test_alert_falls_back),
         cmocka_unit_test(test_oversized_lengths_fall_back),

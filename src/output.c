@@ -12,6 +12,20 @@
 /* What the records are: scan results, or vulnerability scan results. */
 enum output_kind { KIND_SCAN, KIND_VULN };
 
+/* Scan table rows wait until the end to come out in address order (a scan
+ * finishes endpoints in any order). Past TABLE_SORT_MAX rows, those kept
+ * are written sorted and the rest as they come, so that a huge scan does
+ * not hold them all. */
+#define TABLE_SORT_MAX 262144
+
+struct table_row {
+    bool has_addr; /* false: a name that did not resolve (sni:port) */
+    struct cs_addr addr;
+    unsigned port;
+    char *sni;  /* may be NULL */
+    char *line; /* as printed */
+};
+
 struct cs_output {
     enum cs_format format;
     enum output_kind kind;
@@ -22,6 +36,9 @@ struct cs_output {
     char *tmp_path; /* where it is written until close */
     bool failed;
     uint64_t counts[CS_STATUS_COUNT];
+    struct table_row *rows; /* scan tables, until written */
+    size_t nrows, rows_cap;
+    bool streaming; /* TABLE_SORT_MAX was reached: rows are written as they come */
 };
 
 bool cs_format_parse(const char *name, enum cs_format *out)
@@ -273,10 +290,67 @@ static void printable(char *dst, size_t len, const char *s)
     dst[i] = '\0';
 }
 
+static int row_cmp(const void *pa, const void *pb)
+{
+    const struct table_row *a = pa, *b = pb;
+    if (a->has_addr != b->has_addr)
+        return a->has_addr ? -1 : 1;
+    if (a->has_addr && a->addr.family != b->addr.family)
+        return a->addr.family == AF_INET ? -1 : 1;
+    if (a->has_addr && a->addr.v != b->addr.v)
+        return a->addr.v < b->addr.v ? -1 : 1;
+    if (a->port != b->port)
+        return a->port < b->port ? -1 : 1;
+    return strcmp(a->sni ? a->sni : "", b->sni ? b->sni : "");
+}
+
+/* Writes the rows kept so far in address order and lets them go. */
+static void flush_rows(struct cs_output *out)
+{
+    if (out->nrows > 1)
+        qsort(out->rows, out->nrows, sizeof(out->rows[0]), row_cmp);
+    for (size_t i = 0; i < out->nrows; i++) {
+        fputs(out->rows[i].line, out->f);
+        free(out->rows[i].line);
+        free(out->rows[i].sni);
+    }
+    free(out->rows);
+    out->rows = NULL;
+    out->nrows = out->rows_cap = 0;
+}
+
+/* Keeps a table line for flush_rows(); writes it now once streaming, or
+ * when out of memory. */
+static void keep_row(struct cs_output *out, const struct cs_probe_result *r, const char *line)
+{
+    if (!out->streaming && out->nrows == TABLE_SORT_MAX) {
+        flush_rows(out);
+        out->streaming = true;
+    }
+    if (!out->streaming && out->nrows == out->rows_cap) {
+        size_t cap = out->rows_cap ? out->rows_cap * 2 : 256;
+        struct table_row *rows = realloc(out->rows, cap * sizeof(*rows));
+        if (rows != NULL) {
+            out->rows = rows;
+            out->rows_cap = cap;
+        }
+    }
+    struct table_row row = {.has_addr = r->addr != NULL, .port = r->port};
+    if (r->addr != NULL)
+        row.addr = *r->addr;
+    if (out->streaming || out->nrows == out->rows_cap || (row.line = strdup(line)) == NULL ||
+        (r->sni != NULL && (row.sni = strdup(r->sni)) == NULL)) {
+        free(row.line);
+        fputs(line, out->f);
+        return;
+    }
+    out->rows[out->nrows++] = row;
+}
+
 static void write_table(struct cs_output *out, const struct cs_probe_result *r, const char *ip,
                         const struct cs_cert_facts *leaf)
 {
-    char endpoint[512], cn[256], expires[11] = "";
+    char endpoint[512], cn[256], expires[11] = "", line[1024];
     int n;
     if (r->addr == NULL)
         n = snprintf(endpoint, sizeof(endpoint), "%s:%u", r->sni, r->port);
@@ -289,9 +363,10 @@ static void write_table(struct cs_output *out, const struct cs_probe_result *r, 
     printable(cn, sizeof(cn), leaf ? leaf->subject_cn : "");
     if (leaf != NULL)
         snprintf(expires, sizeof(expires), "%.10s", leaf->not_after);
-    fprintf(out->f, "%-36s %-22s %-26s %-8s %-10s %s\n", endpoint, cs_status_name(r->status),
-            r->reason, r->tls_version ? r->tls_version : "-", leaf ? expires : "-",
-            leaf ? cn : "-");
+    snprintf(line, sizeof(line), "%-36s %-22s %-26s %-8s %-10s %s\n", endpoint,
+             cs_status_name(r->status), r->reason, r->tls_version ? r->tls_version : "-",
+             leaf ? expires : "-", leaf ? cn : "-");
+    keep_row(out, r, line);
 }
 
 void cs_output_write(struct cs_output *out, const struct cs_probe_result *r)
@@ -336,6 +411,9 @@ enum cs_rc cs_output_close(struct cs_output **outp, bool commit, char *err, size
     enum cs_rc rc = CS_OK;
     if (out == NULL)
         return CS_OK;
+    /* Even a stopped scan shows on standard output what it finished. */
+    if (out->f != NULL && out->format == CS_FORMAT_TABLE)
+        flush_rows(out);
     if (out->f != NULL && commit && out->format == CS_FORMAT_TABLE && out->kind == KIND_VULN) {
         fputc('\n', out->f);
         for (int s = CS_SEVERITY_CRITICAL; s >= CS_SEVERITY_INFO; s--)

@@ -520,6 +520,23 @@ def table_format(t):
 
 
 @check
+def table_rows_come_in_address_order(t):
+    """Endpoints finish in any order (a silent one last); the table lists
+    them by address, then port."""
+    p = t.lab.ports
+    ports = sorted(p[n] for n in ("silent", "tls13_rsa", "closed", "http", "tls12_ecdsa"))
+    out = certsweep("scan", "--format", "table", "--connect-timeout", "1000",
+                    "--download-timeout", "1000",
+                    "127.0.0.2:" + str(p["closed"]),
+                    "127.0.0.1:" + ",".join(str(x) for x in reversed(ports)))
+    equal("exit status", out.returncode, 0)
+    rows = [line.split()[0] for line in out.stdout.splitlines()
+            if re.match(r"127\.0\.0\.[12]:\d+ ", line)]
+    want = [f"127.0.0.1:{x}" for x in ports] + [f"127.0.0.2:{p['closed']}"]
+    equal("rows", rows, want)
+
+
+@check
 def output_file(t):
     path = os.path.join(t.lab.dir, "out.jsonl")
     out = certsweep("scan", "--format", "jsonl", "-o", path,

@@ -160,8 +160,9 @@ struct answers {
     bool huge;
     unsigned requests;
     long last_status; /* -1: no answer yet (or a transport failure) */
-    char last_body[16];
+    char last_body[4096];
     size_t last_body_len;
+    bool last_body_cut; /* the answer was longer than last_body */
 };
 
 static struct cs_config cfg;
@@ -277,6 +278,7 @@ static enum cs_rc answer(void *arg, const char *method, const char *url, const c
             a->echoed |= 1u << i;
     a->last_status = resp->status;
     a->last_body_len = len < sizeof(a->last_body) ? len : sizeof(a->last_body);
+    a->last_body_cut = len > sizeof(a->last_body);
     memcpy(a->last_body, a->p, a->last_body_len);
     a->p += len;
     a->left -= len;
@@ -484,12 +486,13 @@ static void webhook_op(const struct cs_remote_config *rc, unsigned action, const
     else if (result == CS_OK)
         check(c->a->requests == 1 && is_2xx(c->a->last_status), "CS_OK without a 2xx");
     if (result == CS_OK && rc->type == CS_REMOTE_SLACK) {
-        /* Slack's one success is "ok", blanks aside. */
+        /* Slack's one success is "ok", blanks (isspace, as webhook.c trims) aside. */
         const char *b = c->a->last_body;
         size_t n = c->a->last_body_len;
-        while (n > 0 && strchr(" \t\r\n", *b) != NULL)
+        while (n > 0 && isspace((unsigned char)*b))
             b++, n--;
-        check(n >= 2 && strncmp(b, "ok", 2) == 0, "Slack's CS_OK without its 'ok'");
+        check((n == 0 && c->a->last_body_cut) || (n >= 2 && strncmp(b, "ok", 2) == 0),
+              "Slack's CS_OK without its 'ok'");
     }
     cs_channel_webhook.close(&s);
     check(s == NULL, "close leaves the session");

@@ -30,7 +30,8 @@ enum cs_rc cs_cert_cache_get(struct cs_cert_cache *cache, X509 *cert, struct cs_
  * most of it setting up a public-key decoder), then each use is a digest,
  * a lookup and a reference. Direct-mapped, CS_X509_CACHE_SLOTS slots;
  * certificates above CS_X509_CACHE_MAX_DER bytes are parsed but not kept,
- * so the cache holds at most a few MiB whatever the servers send.
+ * so the cache holds at most 512 x 16 KiB of DER (and their parsed form)
+ * whatever the servers send.
  */
 #define CS_X509_CACHE_SLOTS 512
 #define CS_X509_CACHE_MAX_DER (16 * 1024)

@@ -19,14 +19,11 @@ static cJSON *sni_json(const char *sni)
 
 /* ---- endpoints --------------------------------------------------------------- */
 
-/* ENDPOINT of docs/api.md. */
-static cJSON *endpoint_json(struct cs_api *api, struct cs_api_names *names,
-                            const struct cs_endpoint_row *ep, time_t now)
+/* What names an endpoint: id, network, ip, port, sni. */
+static cJSON *endpoint_ref(struct cs_api *api, struct cs_api_names *names,
+                           const struct cs_endpoint_row *ep)
 {
-    struct cs_cert_row cert = {0};
-    cJSON *j = cJSON_CreateObject(), *c;
-    char err[CS_ERRLEN];
-
+    cJSON *j = cJSON_CreateObject();
     if (j == NULL)
         return NULL;
     cJSON_AddNumberToObject(j, "id", (double)ep->id);
@@ -34,6 +31,19 @@ static cJSON *endpoint_json(struct cs_api *api, struct cs_api_names *names,
     cJSON_AddStringToObject(j, "ip", ep->ip);
     cJSON_AddNumberToObject(j, "port", ep->port);
     cJSON_AddItemToObject(j, "sni", sni_json(ep->sni));
+    return j;
+}
+
+/* ENDPOINT of docs/api.md. */
+static cJSON *endpoint_json(struct cs_api *api, struct cs_api_names *names,
+                            const struct cs_endpoint_row *ep, time_t now)
+{
+    struct cs_cert_row cert = {0};
+    cJSON *j = endpoint_ref(api, names, ep), *c;
+    char err[CS_ERRLEN];
+
+    if (j == NULL)
+        return NULL;
     cJSON_AddStringToObject(j, "status", cs_status_name(ep->last_status));
     cJSON_AddStringToObject(j, "reason", ep->last_reason ? ep->last_reason : "");
     cJSON_AddItemToObject(j, "first_seen", cs_api_time(ep->first_seen));
@@ -264,20 +274,6 @@ static cJSON *cert_json(const struct cs_cert_row *c, time_t now)
     cJSON_AddStringToObject(j, "sig_alg", c->sig_alg ? c->sig_alg : "");
     cJSON_AddBoolToObject(j, "self_signed", c->self_signed);
     cJSON_AddArrayToObject(j, "endpoints");
-    return j;
-}
-
-static cJSON *endpoint_ref(struct cs_api *api, struct cs_api_names *names,
-                           const struct cs_endpoint_row *ep)
-{
-    cJSON *j = cJSON_CreateObject();
-    if (j == NULL)
-        return NULL;
-    cJSON_AddNumberToObject(j, "id", (double)ep->id);
-    cJSON_AddStringToObject(j, "network", cs_api_network_name(api, names, ep->network_id));
-    cJSON_AddStringToObject(j, "ip", ep->ip);
-    cJSON_AddNumberToObject(j, "port", ep->port);
-    cJSON_AddItemToObject(j, "sni", sni_json(ep->sni));
     return j;
 }
 
